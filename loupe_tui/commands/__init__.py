@@ -1,0 +1,1 @@
+"""Subcommands of ``loupe-tui``: one module each, each with ``register(subparsers)``."""

@@ -1,0 +1,1 @@
+"""Core: pure scoring logic (no Textual, no VisPy)."""

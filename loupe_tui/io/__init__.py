@@ -1,0 +1,1 @@
+"""Loaders: data sources, label formats, decimation pyramid (no GUI imports)."""

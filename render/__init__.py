@@ -1,0 +1,1 @@
+"""The GL window process (VisPy + glfw), driven over IPC by the terminal app."""
