@@ -1,8 +1,148 @@
-"""``loupe-tui labels``: placeholder until its module is written."""
+"""``loupe-tui labels``: inspect and convert interval-label files.
+
+``labels info FILE`` summarises a file (intervals, states, time per state,
+span, coverage, gaps). ``labels convert IN OUT`` rewrites any readable format
+as any writable one. Both read the file itself: they neither replay a journal
+nor load a ``.scored`` sibling, but ``info`` says when those exist.
+"""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
+from loupe_tui.core.journal import journal_path_for
+from loupe_tui.core.label_files import sibling_path
+from loupe_tui.core.label_schema import IntervalLabelSchema
+from loupe_tui.core.label_stats import format_hms
+from loupe_tui.errors import LoupeConfigError
+
+_EPILOG = """\
+formats (by extension): .csv (legacy columns start_s,end_s,label,note by default),
+.htsv/.tsv (tab-separated with header), .parquet, .txt (read-only hypnogram:
+Visbrain 'state<TAB>end_time' lines, or one stage per epoch per line).
+
+examples:
+  loupe-tui labels info night1.csv
+  loupe-tui labels info scoring.htsv --start-col onset --duration-col duration --end-col none --label-col stage
+  loupe-tui labels info hypno.txt --epoch 30 --stages 0=W,1=N1,2=N2,3=N3,4=REM
+  loupe-tui labels convert hypno.txt hypno.csv
+  loupe-tui labels convert scoring.htsv scoring.parquet --start-col onset --label-col stage
+"""
+
+
+def _add_schema_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("column schema (.csv/.htsv/.parquet input; default start_s,end_s,label,note)")
+    g.add_argument("--start-col", metavar="NAME", help="interval start column, seconds (default start_s)")
+    g.add_argument("--end-col", metavar="NAME",
+                   help="interval end column (default end_s; 'none' if the file only has durations)")
+    g.add_argument("--duration-col", metavar="NAME", help="duration column; must agree with the end column")
+    g.add_argument("--label-col", metavar="NAME", help="state label column (default label)")
+    g.add_argument("--note-col", metavar="NAME", help="note column (default note; 'none' for no notes)")
+    g.add_argument("--extra-cols", metavar="A,B", help="extra columns to show first (others are kept anyway)")
+    h = p.add_argument_group(".txt hypnograms")
+    h.add_argument("--txt-kind", choices=("auto", "visbrain", "epochs"), default="auto",
+                   help="Visbrain bouts or one stage per epoch (default: tell by content)")
+    h.add_argument("--epoch", type=float, default=30.0, metavar="SECONDS",
+                   help="epoch length for epoch-per-line files (default 30)")
+    h.add_argument("--stages", metavar="CODE=NAME,...",
+                   help="stage codes (default YASA: 0=W,1=N1,2=N2,3=N3,4=REM,-1=Art,-2= ; an empty "
+                        "name means unscored). Starting with a negative code? write --stages=-1=Art,...")
+    h.add_argument("--t0", type=float, default=0.0, metavar="SECONDS",
+                   help="start time of the first epoch (default 0)")
+
 
 def register(sub) -> None:
-    p = sub.add_parser("labels", help="(not yet available)")
-    p.set_defaults(func=lambda args: (print("loupe-tui labels: not yet available"), 1)[1])
+    p = sub.add_parser("labels", help="inspect and convert interval-label files",
+                       description="Inspect and convert interval-label files.")
+    lsub = p.add_subparsers(dest="labels_command", metavar="SUBCOMMAND")
+    lsub.required = True
+    info = lsub.add_parser("info", help="summarise a labels file", epilog=_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           description="Print interval count, states, time per state (h:mm:ss and % of "
+                                       "labelled time), total span, coverage and gaps.")
+    info.add_argument("file", metavar="FILE", help="labels file (.csv, .htsv, .tsv, .parquet, .txt)")
+    _add_schema_args(info)
+    info.set_defaults(func=run_info)
+    conv = lsub.add_parser("convert", help="convert a labels file to another format", epilog=_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           description="Read IN (any format) and write OUT (.csv, .htsv, .tsv or "
+                                       ".parquet, by extension), keeping column names, extra columns "
+                                       "and notes. The schema options describe IN.")
+    conv.add_argument("input", metavar="IN", help="labels file to read")
+    conv.add_argument("output", metavar="OUT", help="file to write (.txt is read-only and refused)")
+    conv.add_argument("--legacy", action="store_true",
+                      help="write Loupe's legacy columns start_s,end_s,label,note (extras kept)")
+    conv.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    _add_schema_args(conv)
+    conv.set_defaults(func=run_convert)
+
+
+def schema_from_args(args: argparse.Namespace) -> IntervalLabelSchema | None:
+    """The schema the flags describe, or None when no column flag was given."""
+    flags = ("start_col", "end_col", "duration_col", "label_col", "note_col", "extra_cols")
+    given = {f: getattr(args, f) for f in flags if getattr(args, f, None) is not None}
+    if not given:
+        return None
+    for f in ("end_col", "duration_col", "note_col"):
+        if f in given and given[f].lower() in ("none", ""):
+            given[f] = None
+    if "extra_cols" in given:
+        given["extra_cols"] = tuple(c.strip() for c in given["extra_cols"].split(",") if c.strip())
+    return IntervalLabelSchema(**given)
+
+
+def hypnogram_from_args(args: argparse.Namespace):
+    from loupe_tui.io.hypnogram_txt import YASA_STAGES, HypnogramOptions, parse_stages
+
+    stages = parse_stages(args.stages) if args.stages else YASA_STAGES
+    return HypnogramOptions(kind=args.txt_kind, epoch_s=args.epoch, stages=stages, t0=args.t0)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from loupe_tui.core.labels import IntervalLabelSet
+    from loupe_tui.io.label_formats import format_of
+
+    path = Path(args.file)
+    labels = IntervalLabelSet.read(path, schema_from_args(args), hypnogram=hypnogram_from_args(args))
+    per_state = labels.time_per_state()
+    labelled = sum(per_state.values())
+    cov = labels.coverage()
+    out = [f"file        {path} ({format_of(path)}; columns {', '.join(labels.to_frame().columns)})",
+           f"intervals   {len(labels)}",
+           f"states      {', '.join(per_state) or '(none)'}"]
+    if per_state:
+        out.append("time per state (% of labelled time)")
+        width = max(len(s) for s in per_state)
+        for state, secs in per_state.items():
+            out.append(f"  {state:<{width}}  {format_hms(secs):>10}  {100 * secs / labelled:5.1f}%")
+        out.append(f"span        {format_hms(cov.t0)} .. {format_hms(cov.t1)} ({format_hms(cov.span_s)})")
+        out.append(f"coverage    {format_hms(cov.labelled_s)} labelled ({100 * cov.fraction:.1f}% of span)")
+        if cov.n_gaps:
+            g0, g1 = cov.largest_gap
+            out.append(f"gaps        {cov.n_gaps}, total {format_hms(cov.gap_total_s)}, largest "
+                       f"{format_hms(g1 - g0)} at {format_hms(g0)}-{format_hms(g1)}")
+        else:
+            out.append("gaps        none")
+    for p, what in ((sibling_path(path), "saved scoring"), (journal_path_for(path), "unsaved edits")):
+        if p.exists() and p != path:
+            out.append(f"note        {p.name} exists ({what}); the scorer opens that work, not this file alone")
+    print("\n".join(out))
+    return 0
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    from loupe_tui.core.labels import IntervalLabelSet
+    from loupe_tui.io.label_formats import format_of
+
+    src, dst = Path(args.input), Path(args.output)
+    format_of(dst, writing=True)
+    if dst.resolve() == src.resolve():
+        raise LoupeConfigError(f"{dst}: output is the input file; choose another output path")
+    if dst.exists() and not args.force:
+        raise LoupeConfigError(f"{dst}: exists; pass --force to overwrite it")
+    labels = IntervalLabelSet.read(src, schema_from_args(args), hypnogram=hypnogram_from_args(args))
+    out_schema = IntervalLabelSchema(extra_cols=labels.schema.extra_cols) if args.legacy else None
+    labels.save_as(dst, out_schema)
+    print(f"wrote {len(labels)} intervals to {dst}")
+    return 0

@@ -1,0 +1,205 @@
+"""Where labels are loaded from and saved to: source, scored sibling, journal.
+
+Opening ``night1.csv``:
+
+1. A journal ``night1.csv.loupe-journal`` exists: if its last entry is a save
+   marker whose file is on disk, the save finished, so the journal is deleted.
+   Otherwise its header names the base (``night1.csv`` or
+   ``night1.scored.csv``, or "not yet created") and that base's identity; the
+   base must be unchanged (else LabelFileError, journal kept); it is loaded
+   and the journal replayed.
+2. Else, without writeback, ``night1.scored.csv`` (the sibling a previous save
+   wrote) is loaded when it exists: it holds the user's work.
+3. Else the source itself; or nothing, if it does not exist yet.
+
+``save()`` writes the source only with writeback, or when the source did not
+exist (nothing to protect); otherwise the sibling. It refuses to overwrite a
+target that changed on disk since it was loaded or last saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from loupe_tui.core.interval_store import IntervalStore
+from loupe_tui.core.journal import (JournalContents, JournalWriter, describe_identity, identity_of_bytes,
+                                    identity_of_path, journal_path_for, same_identity)
+from loupe_tui.core.label_diff import LabelDiff
+from loupe_tui.core.label_frame import LabelTable
+from loupe_tui.core.label_history import LabelHistory
+from loupe_tui.core.label_schema import IntervalLabelSchema
+from loupe_tui.errors import LabelFileError, LoupeConfigError
+from loupe_tui.io.label_formats import (atomic_write_bytes, encode_labels, format_of, parse_labels,
+                                        read_file_bytes)
+
+SIBLING_TAG = ".scored"
+
+
+def sibling_path(source: str | Path) -> Path:
+    """``night1.csv`` -> ``night1.scored.csv``; a read-only ``.txt`` -> ``.scored.csv``."""
+    p = Path(source)
+    suffix = ".csv" if p.suffix.lower() == ".txt" else p.suffix
+    return p.with_name(p.stem + SIBLING_TAG + suffix)
+
+
+@dataclass
+class FileBinding:
+    """The files behind a loaded set."""
+
+    source: Path                 # what the user opened
+    writeback: bool
+    target: Path                 # where save() writes
+    base_identity: dict          # the content the journal's edits apply to
+    known_target: dict           # the target as last seen (conflict detection)
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Opened:
+    table: LabelTable | None
+    binding: FileBinding
+    journal: JournalWriter | None
+    contents: JournalContents | None
+
+
+def open_source(path: str | Path, schema: IntervalLabelSchema | None, writeback: bool,
+                hypnogram, durable: bool) -> Opened:
+    """Decide what to load for ``path`` (see module doc) and read it."""
+    source = Path(path)
+    fmt = format_of(source)
+    if writeback and fmt == "txt":
+        raise LoupeConfigError(f"{source}: .txt hypnograms are read-only; writeback needs a .csv, "
+                               ".htsv or .parquet labels file")
+    sib, jpath = sibling_path(source), journal_path_for(source)
+    messages: list[str] = []
+    journal = contents = None
+    base: Path | None = None
+    if jpath.exists():
+        journal, contents = JournalWriter.open_existing(jpath, durable)
+        # Nothing to replay (only a header: died right after creating it) or
+        # already saved: the journal is spent.
+        if _save_completed(jpath, contents) or not any(e.get("op") != "save" for _, e in contents.entries):
+            journal.discard()
+            journal = contents = None
+    try:
+        if contents is not None:
+            hdr = contents.header.get("base") or {}
+            if hdr.get("kind") not in ("file", "missing") or hdr.get("name") not in (source.name, sib.name):
+                raise LabelFileError(f"{jpath}: journal is for {describe_identity(hdr)}, not for "
+                                     f"{source.name} (kept; move it away to open without it)")
+            base = jpath.parent / hdr["name"] if hdr["kind"] == "file" else None
+        elif not writeback and sib.exists():
+            base = sib
+        elif source.exists():
+            base = source
+            if sib.exists():
+                messages.append(f"{source}: note: {sib.name} also exists and was not loaded "
+                                "(writeback edits the original)")
+        elif fmt == "txt":
+            raise LabelFileError(f"{source}: no such file (a new labels file must be .csv, .htsv or "
+                                 ".parquet: .txt hypnograms are read-only)")
+        table = None
+        if base is not None:
+            if contents is not None and not base.exists():
+                raise _changed(jpath, contents, base)
+            data, st = read_file_bytes(base)
+            ident = identity_of_bytes(base, data, st)
+            if contents is not None and ident["sha256"] != contents.header["base"].get("sha256"):
+                raise _changed(jpath, contents, base)
+            table = parse_labels(data, base, schema, hypnogram)
+        else:
+            ident = {"kind": "missing", "name": source.name}
+            if contents is not None and source.exists():
+                raise _changed(jpath, contents, source)
+        if contents is not None and table is not None:
+            want = tuple(contents.header.get("extra_cols", ()))
+            if want != table.extra_cols:
+                raise LabelFileError(f"{jpath}: journal columns {list(want)} differ from "
+                                     f"{base.name}'s extra columns {list(table.extra_cols)} (kept)")
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        raise
+    if writeback:
+        target = source
+    elif base is None and not sib.exists():
+        target = source              # a new file: no original to protect
+    else:
+        target = sib
+    if base == sib:
+        messages.append(f"{source}: opened {sib.name}, your saved labels (the original is "
+                        f"{'written back on save' if writeback else 'untouched'}; saves go to {target.name})")
+    known = ident if target == base else identity_of_path(target)
+    binding = FileBinding(source, writeback, target, ident, known, messages)
+    return Opened(table, binding, journal, contents)
+
+
+def _changed(jpath: Path, contents: JournalContents, base: Path) -> LabelFileError:
+    n = sum(1 for _, e in contents.entries if e.get("op") != "save")
+    return LabelFileError(
+        f"{jpath}: holds {n} unsaved edit(s) made to {describe_identity(contents.header['base'])}, but "
+        f"{base.name} has changed since; not applying them (the journal is kept; move it away to "
+        "open the labels without those edits)")
+
+
+def _save_completed(jpath: Path, contents: JournalContents) -> bool:
+    if not contents.entries:
+        return False
+    last = contents.entries[-1][1]
+    if last.get("op") != "save":
+        return False
+    ident = identity_of_path(jpath.parent / str(last.get("target")))
+    return ident.get("sha256") == last.get("sha256")
+
+
+def replay(store: IntervalStore, history: LabelHistory, contents: JournalContents, jpath: Path) -> int:
+    """Re-apply journal entries (verifying each one) and rebuild the undo history."""
+    n = 0
+    for line, entry in contents.entries:
+        op = entry.get("op")
+        if op == "save":      # marker of a save whose rename never happened
+            continue
+        try:
+            diff = LabelDiff.from_json(entry)
+        except (KeyError, TypeError, ValueError):
+            raise LabelFileError(f"{jpath}:{line}: damaged journal entry (kept; move it away to "
+                                 "open the labels without it)") from None
+        if not store.matches(diff.hunks) or any(len(r.extras) != len(store.extra_cols)
+                                                for h in diff.hunks for r in h.added):
+            raise LabelFileError(f"{jpath}:{line}: journal entry {op!r} does not fit the labels it "
+                                 "should apply to (kept; move it away to open the labels without it)")
+        store.apply(diff.hunks)
+        undo, redo = history.next_undo(), history.next_redo()
+        if op == "undo" and undo is not None and undo.same_change(diff):
+            history.did_undo()
+        elif op == "redo" and redo is not None and redo.same_change(diff):
+            history.did_redo()
+        else:
+            history.record(diff)
+        n += 1
+    return n
+
+
+def save_frame(binding: FileBinding, frame: pl.DataFrame, journal: JournalWriter | None) -> None:
+    """Atomically write ``frame`` to the binding's target; clear the journal."""
+    target = binding.target
+    if not same_identity(binding.known_target, target):
+        raise LabelFileError(f"{target}: changed on disk since it was loaded (another program wrote "
+                             "it); not overwriting it: use save_as(path) to write your labels elsewhere")
+    data = encode_labels(frame, format_of(target, writing=True))
+    sha = hashlib.sha256(data).hexdigest()
+
+    def marker(_tmp: Path) -> None:
+        if journal is not None:
+            journal.append({"op": "save", "target": target.name, "sha256": sha}, sync=True)
+
+    st = atomic_write_bytes(target, data, marker)
+    if journal is not None:
+        journal.discard()
+    ident = {"kind": "file", "name": target.name, "size": len(data), "mtime_ns": st.st_mtime_ns,
+             "sha256": sha}
+    binding.base_identity = binding.known_target = ident
