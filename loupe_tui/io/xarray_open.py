@@ -1,0 +1,201 @@
+"""Open one variable of a zarr store or netCDF file lazily (``TraceConfig.from_path``).
+
+Opened with ``chunks=None`` (no dask: xarray's own lazy indexing),
+``cache=False`` (a read never pins the whole variable in memory) and
+``create_default_indexes=False``: by default xarray builds a pandas index for
+every dimension coordinate, which reads the whole time coordinate (691 MB for
+24 h at 1 kHz) at open time. Without indexes the time coordinate stays on
+disk and is checked chunk by chunk later.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from loupe_tui.errors import DataFileError, LoupeConfigError
+from loupe_tui.io.xarray_layout import TIME, dim_values
+from loupe_tui.io.xarray_source import time_index_range
+
+NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
+
+
+def open_variable(path: str | Path, group: str | None = None, variable: str | None = None,
+                  filter_dict: Mapping[str, object] | None = None) -> xr.DataArray:
+    """Open ``variable`` of ``group`` in a zarr store or netCDF file, lazily.
+
+    Parameters
+    ----------
+    path : zarr directory store or netCDF (3 or 4) file.
+    group : group inside the store (None: the root).
+    variable : data variable; None picks the only one with a ``time`` dim.
+    filter_dict : ``{dim_or_coord: value | list | slice}`` selection by label
+        (like ``.sel``: slices include both ends). Dims without a coordinate
+        select by position; ``time`` takes a ``slice`` of seconds.
+
+    Raises
+    ------
+    DataFileError
+        Missing/unreadable file, missing group or variable (the ones that
+        exist are listed), empty variable.
+    LoupeConfigError
+        A bad ``filter_dict`` entry (named as ``filter_dict['key']``).
+    """
+    path = Path(path)
+    engine = _engine_for(path)
+    if group is not None and group.strip("/") not in (groups := _list_groups(path, engine)):
+        raise DataFileError(f"{path}: no group {group!r} (groups: {', '.join(groups) or 'none'})")
+    try:
+        with warnings.catch_warnings():
+            # Stores without consolidated metadata open fine; don't warn about it.
+            warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
+            warnings.filterwarnings("ignore", message=".*Numcodecs codecs are not in the Zarr.*")
+            ds = xr.open_dataset(path, engine=engine, group=group, chunks=None, cache=False,
+                                 create_default_indexes=False)
+    except Exception as exc:
+        raise DataFileError(f"{path}: cannot open as {engine}: {_one_line(exc)}") from exc
+    where = f"{path}" + (f" group {group!r}" if group else "")
+    da = _pick_variable(ds, variable, where)
+    empty = [d for d in da.dims if da.sizes[d] == 0]
+    if empty:
+        raise DataFileError(f"{where}: variable {da.name!r} is empty (dim {empty[0]!r} has size 0)")
+    da.encoding.setdefault("source", str(path))
+    if filter_dict:
+        da = apply_filter(da, filter_dict)
+    return da
+
+
+def apply_filter(da: xr.DataArray, filter_dict: Mapping[str, object]) -> xr.DataArray:
+    """Label-based selection without pandas indexes (see :func:`open_variable`)."""
+    if not isinstance(filter_dict, Mapping):
+        raise LoupeConfigError(f"filter_dict: must be a dict {{dim: value}}, got {filter_dict!r}")
+    for key, value in filter_dict.items():
+        param = f"filter_dict[{key!r}]"
+        if key == TIME:
+            if not isinstance(value, slice) or value.step is not None:
+                raise LoupeConfigError(f"{param}: use slice(start_s, stop_s) to select a time range")
+            if TIME not in da.coords:
+                raise LoupeConfigError(f"{param}: the array has no 'time' coordinate")
+            da = da.isel({TIME: time_index_range(da, value.start, value.stop)})
+            continue
+        if key in da.coords and da.coords[key].ndim == 1 and TIME not in da.coords[key].dims:
+            dim = da.coords[key].dims[0]
+            labels = np.asarray(da.coords[key].values)
+        elif key in da.dims:
+            dim, labels = key, dim_values(da, key)
+        else:
+            raise LoupeConfigError(f"{param}: not a dim or 1-D coordinate of {da.name!r} "
+                                   f"(available: {', '.join(map(str, [*da.dims, *da.coords]))})")
+        positions = _positions(labels, value, param, is_dim=(key == dim))
+        da = da.isel({dim: positions})
+        if not isinstance(positions, int) and da.sizes[dim] == 0:
+            raise LoupeConfigError(f"{param}: selects nothing")
+    if TIME in da.dims and da.sizes[TIME] == 0:
+        raise LoupeConfigError("filter_dict['time']: selects no samples")
+    return da
+
+
+def _positions(labels: np.ndarray, value: object, param: str, is_dim: bool):
+    if isinstance(value, slice):
+        if value.step is not None:
+            raise LoupeConfigError(f"{param}: slices with a step are not supported")
+        mask = np.ones(len(labels), dtype=bool)
+        try:
+            if value.start is not None:
+                mask &= labels >= value.start
+            if value.stop is not None:
+                mask &= labels <= value.stop
+        except TypeError:
+            raise LoupeConfigError(f"{param}: cannot compare {value!r} with labels of dtype {labels.dtype}") from None
+        return np.flatnonzero(mask)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        out = []
+        for v in value:
+            hit = np.flatnonzero(labels == v)
+            if hit.size == 0:
+                raise LoupeConfigError(f"{param}: no label {v!r} (labels: {_preview(labels)})")
+            out.extend(hit.tolist())
+        return np.asarray(out, dtype=np.int64)
+    hit = np.flatnonzero(labels == value)
+    if hit.size == 0:
+        raise LoupeConfigError(f"{param}: no label {value!r} (labels: {_preview(labels)})")
+    # A scalar on a dimension coordinate drops the dim, as .sel does.
+    return int(hit[0]) if is_dim and hit.size == 1 else hit
+
+
+def _preview(labels: np.ndarray, k: int = 8) -> str:
+    items = [repr(v.item() if isinstance(v, np.generic) else v) for v in labels[:k]]
+    return ", ".join(items) + (", ..." if len(labels) > k else "")
+
+
+def _engine_for(path: Path) -> str:
+    if not path.exists():
+        raise DataFileError(f"{path}: no such file or directory")
+    if path.is_dir():
+        if any((path / m).exists() for m in ("zarr.json", ".zgroup", ".zarray", ".zmetadata")):
+            return "zarr"
+        raise DataFileError(f"{path}: directory is not a zarr store (no zarr.json or .zgroup)")
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read: {_one_line(exc)}") from exc
+    if magic.startswith(b"\x89HDF") or magic.startswith(b"CDF"):
+        if importlib.util.find_spec("netCDF4"):
+            return "netcdf4"
+        if magic.startswith(b"\x89HDF") and importlib.util.find_spec("h5py"):
+            return "h5netcdf"
+        raise DataFileError(f"{path}: reading netCDF needs the netCDF4 package (pip install netCDF4)")
+    raise DataFileError(f"{path}: not a zarr store or netCDF file (unknown format)")
+
+
+def _list_groups(path: Path, engine: str) -> list[str]:
+    """Every group path in the file (nested ones as ``a/b``)."""
+    try:
+        if engine == "zarr":
+            import zarr
+
+            def walk(g, prefix: str) -> list[str]:
+                out = []
+                for name, sub in g.groups():
+                    full = f"{prefix}{name}"
+                    out += [full, *walk(sub, full + "/")]
+                return out
+            return walk(zarr.open_group(str(path), mode="r"), "")
+        if engine == "netcdf4":
+            import netCDF4
+
+            def walk_nc(g, prefix: str) -> list[str]:
+                out = []
+                for name, sub in g.groups.items():
+                    full = f"{prefix}{name}"
+                    out += [full, *walk_nc(sub, full + "/")]
+                return out
+            with netCDF4.Dataset(str(path), "r") as f:
+                return walk_nc(f, "")
+        return []
+    except Exception as exc:
+        raise DataFileError(f"{path}: cannot open as {engine}: {_one_line(exc)}") from exc
+
+
+def _pick_variable(ds: xr.Dataset, variable: str | None, where: str) -> xr.DataArray:
+    names = [str(v) for v in ds.data_vars]
+    if variable is not None:
+        if variable not in ds.data_vars:
+            raise DataFileError(f"{where}: no variable {variable!r} (variables: {', '.join(names) or 'none'})")
+        return ds[variable]
+    timed = [v for v in names if TIME in ds[v].dims]
+    if len(timed) == 1:
+        return ds[timed[0]]
+    if not timed:
+        raise DataFileError(f"{where}: no variable with a 'time' dimension (variables: {', '.join(names) or 'none'})")
+    raise DataFileError(f"{where}: several variables have a 'time' dimension, pass variable= one of: {', '.join(timed)}")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,247 @@
+"""A lazy :class:`TraceSource` over an xarray DataArray (zarr, netCDF or memory).
+
+Nothing here loads a whole variable: blocks ``[i0, i1)`` along time are
+sliced with ``isel`` and only then converted to numpy, so a lazily opened
+store reads just the chunks that hold the block. The time coordinate is
+checked chunk by chunk (:func:`loupe_tui.io.time_axis.scan_time`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from loupe_tui.errors import DataFileError
+from loupe_tui.io.source import TimeAxis
+from loupe_tui.io.time_axis import DEFAULT_CHUNK, InputProblem, scan_time, to_seconds
+from loupe_tui.io.xarray_layout import TIME, other_dims, trace_labels
+
+
+def check_data_array(da: object) -> None:
+    """Raise :class:`InputProblem` unless ``da`` is a usable trace array.
+
+    Checks: a DataArray, a ``time`` dim with a 1-D ``time`` coordinate,
+    numeric values, and no empty dim. The time values are checked by
+    :func:`time_axis_of`.
+    """
+    if not isinstance(da, xr.DataArray):
+        hint = " (pick a variable: ds['name'])" if isinstance(da, xr.Dataset) else ""
+        raise InputProblem(f"must be an xarray.DataArray, got {type(da).__name__}{hint}")
+    if TIME not in da.dims:
+        raise InputProblem(f"needs a 'time' dimension, has dims {tuple(da.dims)}")
+    if TIME not in da.coords:
+        raise InputProblem("the 'time' dimension needs coordinates (seconds): assign_coords(time=...)")
+    if da.coords[TIME].dims != (TIME,):
+        raise InputProblem(f"the 'time' coordinate must lie along the 'time' dim only, has dims {da.coords[TIME].dims}")
+    empty = [d for d in da.dims if da.sizes[d] == 0]
+    if empty:
+        raise InputProblem(f"is empty (dim {empty[0]!r} has size 0)")
+    if da.dtype.kind not in "biuf":
+        raise InputProblem(f"values must be numeric, got dtype {da.dtype}")
+
+
+def time_chunk(var: xr.Variable | xr.DataArray, dim: str = TIME) -> int | None:
+    """The storage chunk length along ``dim`` (zarr/netCDF encoding), if known."""
+    enc = var.encoding
+    pref = enc.get("preferred_chunks") or {}
+    if dim in pref:
+        return int(pref[dim])
+    chunks = enc.get("chunks") or enc.get("chunksizes")
+    if chunks and len(chunks) == len(var.dims):
+        return int(chunks[list(var.dims).index(dim)])
+    return None
+
+
+def time_reader(da: xr.DataArray):
+    """``(read, n)``: ``read(i0, i1)`` returns time ``[i0, i1)`` in float64 seconds."""
+    tvar = da.coords[TIME].variable
+    n = tvar.shape[0]
+    ref = None
+    if tvar.dtype.kind == "M":
+        ref = np.asarray(tvar[0:1].values)[0]
+
+    def read(i0: int, i1: int) -> np.ndarray:
+        return to_seconds(np.asarray(tvar[i0:i1].values), ref)
+
+    return read, n
+
+
+def time_axis_of(da: xr.DataArray) -> TimeAxis:
+    """Check ``da``'s time coordinate chunk by chunk and describe it (lazy)."""
+    read, n = time_reader(da)
+    storage = time_chunk(da.coords[TIME].variable) or DEFAULT_CHUNK
+    # Whole storage chunks, about DEFAULT_CHUNK entries per read.
+    chunk = max(storage, (DEFAULT_CHUNK // storage) * storage)
+    return scan_time(read, n, chunk)
+
+
+def time_index_range(da: xr.DataArray, start: float | None, stop: float | None) -> slice:
+    """Index slice of samples with ``start <= t <= stop`` by bisection (lazy, O(log n) reads)."""
+    read, n = time_reader(da)
+
+    def first(pred) -> int:
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pred(float(read(mid, mid + 1)[0])):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    i0 = 0 if start is None else first(lambda t: t >= start)
+    i1 = n if stop is None else first(lambda t: t > stop)
+    return slice(i0, max(i0, i1))
+
+
+class XarraySource:
+    """A :class:`TraceSource` reading flattened traces of a DataArray lazily.
+
+    Parameters
+    ----------
+    da : DataArray with a ``time`` dim (any position) and any other dims.
+    time : its checked :class:`TimeAxis` (see :func:`time_axis_of`).
+    dims : non-time dims in flattening order (default: ``da``'s order).
+    order : flat trace indices exposed as channels 0, 1, ... (default: all,
+        in flat order). This is how ``order_by``/``step`` reach the reader.
+    names : one name per exposed channel (default: :func:`trace_labels`).
+    where : file or parameter named in read errors.
+    fingerprint : cache identity; computed on first use when not given.
+    """
+
+    def __init__(self, da: xr.DataArray, time: TimeAxis, dims: Sequence[str] | None = None,
+                 order: Sequence[int] | None = None, names: Sequence[str] | None = None,
+                 where: str = "data", fingerprint: str | None = None):
+        self._da = da
+        self.time = time
+        self._dims = tuple(other_dims(da) if dims is None else dims)
+        if sorted(self._dims) != sorted(other_dims(da)):
+            raise ValueError(f"dims {self._dims} do not match the array's non-time dims {other_dims(da)}")
+        self._shape = tuple(da.sizes[d] for d in self._dims)
+        total = int(np.prod(self._shape, dtype=np.int64))
+        self._order = np.arange(total) if order is None else np.asarray(order, dtype=np.int64)
+        labels = names if names is not None else [trace_labels(da, self._dims)[i] for i in self._order]
+        self.names = list(labels)
+        self._where = where
+        self._fingerprint = fingerprint
+
+    @property
+    def n_channels(self) -> int:
+        return len(self._order)
+
+    @property
+    def n_samples(self) -> int:
+        return self.time.n
+
+    @property
+    def preferred_block(self) -> int:
+        chunk = time_chunk(self._da) or (1 << 16)
+        return int(min(max(chunk, 1024), 1 << 20))
+
+    @property
+    def data_array(self) -> xr.DataArray:
+        """The underlying (lazy) DataArray."""
+        return self._da
+
+    def read(self, i0: int, i1: int, channels: slice | list[int] | None = None) -> np.ndarray:
+        """Samples ``[i0, i1)`` of the chosen channels as float32 ``(n_ch, i1 - i0)``."""
+        i0, i1 = max(0, int(i0)), min(self.time.n, int(i1))
+        rows = self._order if channels is None else self._order[channels]
+        rows = np.atleast_1d(rows)
+        n = max(0, i1 - i0)
+        if len(rows) == 0 or n == 0:
+            return np.zeros((len(rows), n), dtype=np.float32)
+        if not self._dims:
+            sel, index = {}, (np.zeros(len(rows), dtype=np.int64),)
+        else:
+            # Read only the needed positions of each dim (outer indexing), then
+            # pick the rows: a few channels of a 64-channel store cost a few.
+            per_dim = np.unravel_index(rows, self._shape)
+            sel, index = {}, []
+            for d, size, pos in zip(self._dims, self._shape, per_dim):
+                uniq, inv = np.unique(pos, return_inverse=True)
+                sel[d] = slice(None) if len(uniq) == size else uniq
+                index.append(inv if len(uniq) != size else pos)
+            index = tuple(index)
+        try:
+            sub = self._da.isel(sel).isel({TIME: slice(i0, i1)})
+            # Transpose in numpy: a lazy transpose would turn the read into a
+            # vectorised (point-wise) backend read.
+            axes = [sub.dims.index(d) for d in (*self._dims, TIME)]
+            block = np.transpose(np.asarray(sub.values), axes)
+        except Exception as exc:  # any backend failure is a bad file for the user
+            msg = " ".join(str(exc).split()) or type(exc).__name__
+            raise DataFileError(f"{self._where}: cannot read samples {i0}:{i1}: {msg}") from exc
+        if not self._dims:
+            block = block[None, :]
+        out = block[index] if self._dims else block[np.zeros(len(rows), dtype=np.int64)]
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = self._compute_fingerprint()
+        return self._fingerprint
+
+    def _compute_fingerprint(self) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        da = self._da
+        src = da.encoding.get("source")
+        if src and os.path.exists(src):
+            st = os.stat(src)
+            h.update(repr((os.path.abspath(src), st.st_mtime_ns, st.st_size)).encode())
+        t = self.time
+        h.update(repr((da.name, self._dims, self._shape, str(da.dtype), t.n, t.t0, t.fs)).encode())
+        h.update(self._order.tobytes())
+        for name, coord in da.coords.items():
+            if TIME not in coord.dims:
+                h.update(repr((name, np.asarray(coord.values).tolist())).encode())
+        if t.times is not None:
+            h.update(np.ascontiguousarray(t.times[:: max(1, t.n // 4096)]).tobytes())
+        # A bounded sample of the data tells apart same-shape selections of one store.
+        k = min(256, t.n)
+        h.update(self.read(0, k).tobytes())
+        h.update(self.read(t.n - k, t.n).tobytes())
+        return h.hexdigest()
+
+
+def percentile_limits(source, q: tuple[float, float] = (1.0, 99.0), budget: int = 1 << 21,
+                      windows: int = 16) -> tuple[float, float]:
+    """Percentile colour limits from a bounded sample of a source.
+
+    Small sources are read whole; larger ones in ``windows`` evenly spaced
+    blocks totalling about ``budget`` values, so a lazy store is never read
+    in full. NaNs are ignored; an all-NaN or constant sample gives a unit
+    range around its value.
+    """
+    n, nch = source.n_samples, source.n_channels
+    if n * nch <= budget:
+        starts, width = [0], n
+    else:
+        width = max(1, budget // (nch * windows))
+        starts = np.linspace(0, n - width, windows).astype(np.int64).tolist()
+    sample = np.concatenate([source.read(s, s + width).ravel() for s in starts])
+    sample = sample[np.isfinite(sample)]
+    if sample.size == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(sample, q)
+    if not hi > lo:
+        lo, hi = float(lo) - 0.5, float(hi) + 0.5
+    return float(lo), float(hi)
+
+
+def color_limits(source, vmin: float | None, vmax: float | None) -> tuple[float, float]:
+    """Heatmap colour limits: the given ones, the missing ones from :func:`percentile_limits`."""
+    if vmin is not None and vmax is not None:
+        return float(vmin), float(vmax)
+    plo, phi = percentile_limits(source)
+    lo = plo if vmin is None else float(vmin)
+    hi = phi if vmax is None else float(vmax)
+    if not hi > lo:
+        # One limit given and the sampled one on its wrong side: keep the given one.
+        lo, hi = (hi - 1.0, hi) if vmin is None else (lo, lo + 1.0)
+    return lo, hi
