@@ -131,8 +131,11 @@ class ArraySource:
         return 1 << 20
 
     def read(self, i0: int, i1: int, channels: slice | list[int] | None = None) -> np.ndarray:
-        sel = self._data if channels is None else self._data[channels]
-        return np.ascontiguousarray(sel[:, i0:i1], dtype=np.float32)
+        # Slice time first: indexing channels with a list copies whole rows.
+        block = self._data[:, i0:i1]
+        if channels is not None:
+            block = block[channels]
+        return np.ascontiguousarray(block, dtype=np.float32)
 
 
 def _array_fingerprint(data: np.ndarray, time: TimeAxis) -> str:
