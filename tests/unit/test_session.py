@@ -1,0 +1,207 @@
+"""The scoring model, driven the way the keys drive it."""
+
+from __future__ import annotations
+
+import pytest
+
+from loupe_tui.core.labels import IntervalLabelSet
+from loupe_tui.core.session import Session
+
+
+def spans(ls: IntervalLabelSet) -> list[tuple[float, float, str]]:
+    names = ls.label_names
+    return [(float(s), float(e), names[c]) for s, e, c in zip(ls.starts, ls.ends, ls.codes)]
+
+
+@pytest.fixture
+def s() -> Session:
+    # 1 h of data, 4 s epochs, 40 s window.
+    return Session(IntervalLabelSet(), t_start=0.0, t_end=3600.0, epoch_len=4.0, window_len=40.0)
+
+
+def test_starts_at_the_beginning(s):
+    assert (s.window_start, s.window_len, s.cursor) == (0.0, 40.0, 0.0)
+    assert s.n_epochs == 900 and s.epoch_index() == 0 and s.state_at() is None
+
+
+def test_default_window_follows_epoch_length():
+    assert Session(IntervalLabelSet(), 0, 3600, epoch_len=4).window_len == 20
+    assert Session(IntervalLabelSet(), 0, 3600, epoch_len=30).window_len == 30
+
+
+def test_page_moves_window_and_cursor_together(s):
+    s.step_epoch(2)
+    ch = s.page(1)
+    assert ch.window and ch.cursor
+    assert (s.window_start, s.cursor) == (40.0, 48.0)
+    s.page(-1)
+    assert (s.window_start, s.cursor) == (0.0, 8.0)
+
+
+def test_page_stops_at_the_ends(s):
+    ch = s.page(-1)
+    assert not ch.window and "start" in ch.message
+    s.goto(3590)
+    s.page(5)
+    assert s.window_end == pytest.approx(3600.0)
+    assert "end" in s.page(1).message
+
+
+def test_labelling_advances_and_pages_when_leaving_the_window(s):
+    for _ in range(10):
+        s.label("NREM")
+    # Ten 4 s epochs fill the 40 s window; the cursor moved on to the next page.
+    assert spans(s.labels) == [(0.0, 40.0, "NREM")]
+    assert s.cursor == 40.0 and s.window_start == 40.0
+
+
+def test_auto_advance_off_keeps_cursor(s):
+    s.toggle_auto_advance()
+    s.label("Wake")
+    s.label("REM")  # relabels the same epoch
+    assert spans(s.labels) == [(0.0, 4.0, "REM")] and s.cursor == 0.0
+
+
+def test_selection_by_epochs_labels_selection_and_clears_it(s):
+    s.step_epoch(3)
+    s.mark()
+    s.extend_selection(2)
+    assert s.selection == (12.0, 24.0)
+    ch = s.label("REM")
+    assert ch.labels is not None and ch.selection and s.selection is None
+    assert spans(s.labels) == [(12.0, 24.0, "REM")]
+
+
+def test_selection_fine_steps_and_crossing_the_anchor(s):
+    s.step_epoch(5)  # cursor 20
+    s.mark()  # [20, 24)
+    s.extend_selection(dt=s.fine_step)  # free end 24.4
+    assert s.selection == pytest.approx((20.0, 24.4))
+    s.extend_selection(-2)  # free end 16.4: crosses the anchor at 20
+    assert s.selection == pytest.approx((16.4, 20.0))
+
+
+def test_zero_clears_epoch_or_selection(s):
+    for _ in range(5):
+        s.label("NREM")
+    s.goto(8)
+    s.clear()
+    assert spans(s.labels) == [(0.0, 8.0, "NREM"), (12.0, 20.0, "NREM")]
+    s.goto(0)
+    s.mark()
+    s.extend_selection(3)
+    s.clear()
+    assert spans(s.labels) == [(16.0, 20.0, "NREM")] and s.selection is None
+
+
+def test_delete_last_removes_last_label_and_goes_back(s):
+    s.label("Wake")
+    s.label("NREM")
+    assert s.cursor == 8.0
+    s.delete_last()
+    assert spans(s.labels) == [(0.0, 4.0, "Wake")] and s.cursor == 4.0
+    s.delete_last()
+    assert spans(s.labels) == [] and s.cursor == 0.0
+    assert "no label" in s.delete_last().message
+
+
+def test_undo_redo_bring_the_edit_into_view(s):
+    s.label("REM")
+    s.goto(2000)
+    ch = s.undo()
+    assert spans(s.labels) == [] and ch.labels is not None
+    assert s.window_start <= 0.0 < s.window_end
+    s.goto(2000)
+    s.redo()
+    assert spans(s.labels) == [(0.0, 4.0, "REM")]
+    assert s.window_start <= 0.0 < s.window_end
+    assert s.redo().message == "nothing to redo"
+
+
+def test_goto_centres_and_snaps_to_epoch_grid(s):
+    s.goto(1000.0)
+    assert s.cursor == 1000.0
+    assert s.window_start == 980.0 and s.window_start % s.epoch_len == 0
+
+
+def test_window_resize_keeps_cursor_visible(s):
+    s.goto(1000.0)
+    s.set_window_len(10)
+    assert s.window_start <= s.cursor < s.window_end
+    s.zoom(1000)
+    assert s.window_len == 3600.0 and s.window_start == 0.0
+
+
+def test_next_unscored_skips_scored_runs(s):
+    for _ in range(6):
+        s.label("NREM")  # epochs 0-5
+    s.goto(32)
+    s.label("REM")  # epoch 8; epochs 6 and 7 unscored
+    s.goto(0)
+    s.next_unscored()
+    assert s.epoch_index() == 6
+    s.next_unscored()
+    assert s.epoch_index() == 7
+    s.next_unscored()
+    assert s.epoch_index() == 9
+    s.next_unscored(-1)
+    assert s.epoch_index() == 7
+
+
+def test_next_unscored_says_when_there_is_none():
+    s = Session(IntervalLabelSet(), 0, 40, epoch_len=4)
+    s.toggle_auto_advance()
+    s.mark()
+    s.extend_selection(9)
+    s.label("Wake")
+    before = s.epoch_index()
+    assert before == 9  # the cursor sits at the last selected epoch
+    assert "no unscored" in s.next_unscored().message
+    assert s.epoch_index() == before
+
+
+def test_next_state_change_and_with_state(s):
+    s.toggle_auto_advance()
+    s.select(0, 40)
+    s.label("NREM")
+    s.select(40, 52)
+    s.label("REM")
+    s.select(60, 80)
+    s.label("NREM")
+    s.goto(5)
+    s.next_state_change()
+    assert s.cursor == 40
+    s.next_state_change()
+    assert s.cursor == 52  # REM ends in a gap
+    s.next_state_change()
+    assert s.cursor == 60
+    s.next_state_change(-1)
+    assert s.cursor == 52
+    s.goto(0)
+    s.next_with_state("REM")
+    assert s.cursor == 40
+    assert "no REM" in s.next_with_state("REM").message
+
+
+def test_labels_past_the_data_are_reachable():
+    ls = IntervalLabelSet()
+    ls.add(0, 7200, "NREM")  # 2 h of labels over 1 h of data
+    s = Session(ls, 0, 3600, epoch_len=4)
+    assert s.span == (0.0, 7200.0)
+    s.goto(7000)
+    assert s.cursor == 7000 and s.state_at() == "NREM"
+    assert s.scored_fraction() == pytest.approx(1.0)
+
+
+def test_notes_need_a_label(s):
+    assert "label the epoch first" in s.set_note("odd").message
+    s.toggle_auto_advance()
+    s.label("REM")
+    ch = s.set_note("twitches")
+    assert ch.labels is not None and s.labels.at_time(1.0).note == "twitches"
+
+
+def test_scored_fraction(s):
+    s.select(0, 360)
+    s.label("Wake")
+    assert s.scored_fraction() == pytest.approx(0.1)
