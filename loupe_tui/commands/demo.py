@@ -1,8 +1,54 @@
-"""``loupe-tui demo``: placeholder until its module is written."""
+"""``loupe-tui demo``: build the demo recording once (cached) and open it.
+
+The terminal app does not exist yet, so for now the command builds the demo
+and prints where each part is and what it is. Opening the app later is one
+line after :func:`~loupe_tui.demo.ensure_demo`.
+"""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
+from loupe_tui.demo import default_demo_dir, describe, ensure_demo
+from loupe_tui.demo._store import stored_bytes
+
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="(not yet available)")
-    p.set_defaults(func=lambda args: (print("loupe-tui demo: not yet available"), 1)[1])
+    p = sub.add_parser(
+        "demo",
+        help="build (once, cached) and open a realistic 24 h demo recording",
+        description="Build a synthetic 24 h mouse sleep recording (EEG/EMG, spikes, calcium, video, labels) "
+                    "once, cache it, and open it.",
+    )
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help=f"demo directory (default: {default_demo_dir()})")
+    p.add_argument("--rebuild", action="store_true", help="build again even if a current demo exists")
+    p.add_argument("--hours", type=float, default=24.0, metavar="H", help="recording length in hours (default 24)")
+    p.add_argument("--build-only", action="store_true", help="build (if needed) and print the paths; do not open")
+    p.set_defaults(func=run)
+
+
+def _size(path: Path) -> str:
+    n = float(stored_bytes(path)) if path.exists() else 0.0
+    for unit in ("B", "kB", "MB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.2f} GB"
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = ensure_demo(args.out, hours=args.hours, rebuild=args.rebuild,
+                        progress=lambda line: print(f"  {line}", flush=True))
+    print(f"demo {'built' if paths.built else 'ready (cached)'}: {paths.root}")
+    for name, where, what in describe(paths):
+        if isinstance(where, Path):
+            print(f"  {name:<12}{_size(where):>9}  {where.name:<22} {what}")
+        else:
+            print(f"  {name:<12}{'':>9}  {where:<22} {what}")
+    if not args.build_only:
+        # The terminal app does not exist yet; when it does, open it here:
+        # return run_app(paths)
+        print("the terminal app is not available yet: the files above are ready to open")
+    return 0
