@@ -268,6 +268,37 @@ class IntervalLabelSet(LabelPersistence):
         """Labels in use, in order of first use."""
         return tuple(label_stats.time_per_state(self._store))
 
+    def find(self, state: str | None = None, note: str | None = None, **extras: Any) -> np.ndarray:
+        """Indices of intervals matching every given filter, in time order.
+
+        Parameters
+        ----------
+        state : exact label, or None for any
+        note : text the note contains (case-insensitive), or None for any
+        **extras : extra column -> value; a string value matches as a
+            case-insensitive substring, anything else by equality
+        """
+        st = self._store
+        mask = np.ones(len(st), dtype=bool)
+        if state is not None:
+            code = st.names.index(state) if state in st.names else -1
+            mask &= st.codes == code
+        if note is not None:
+            needle = note.casefold()
+            mask &= np.fromiter(((n is not None and needle in n.casefold()) for n in st.notes),
+                                dtype=bool, count=len(st))
+        for col, want in extras.items():
+            if col not in st.extra_cols:
+                raise LoupeConfigError(f"no extra column {col!r}; the labels have {list(st.extra_cols)}")
+            values = st.extras[st.extra_cols.index(col)]
+            if isinstance(want, str):
+                w = want.casefold()
+                hit = ((v is not None and w in str(v).casefold()) for v in values)
+            else:
+                hit = (v == want for v in values)
+            mask &= np.fromiter(hit, dtype=bool, count=len(st))
+        return np.flatnonzero(mask)
+
     def time_per_state(self) -> dict[str, float]:
         """Seconds per label."""
         return label_stats.time_per_state(self._store)

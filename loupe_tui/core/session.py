@@ -364,6 +364,11 @@ class Session:
         hits = np.flatnonzero(ls.codes == code)
         return self._jump_among(ls.starts[hits], direction, f"no {state} epoch")
 
+    def next_with_note(self, text: str, direction: int = 1) -> Change:
+        """Go to the next (or previous) interval whose note contains ``text``."""
+        hits = self.labels.find(note=text)
+        return self._jump_among(self.labels.starts[hits], direction, f"no note with {text!r}")
+
     def next_matching(self, starts: np.ndarray, direction: int = 1, what: str = "match") -> Change:
         """Go to the next (or previous) of the given sorted start times (jumper matches)."""
         return self._jump_among(np.asarray(starts, dtype=np.float64), direction, f"no {what}")

@@ -205,3 +205,33 @@ def test_scored_fraction(s):
     s.select(0, 360)
     s.label("Wake")
     assert s.scored_fraction() == pytest.approx(0.1)
+
+
+def test_next_with_note_text(s):
+    s.toggle_auto_advance()
+    for t, note in ((8, "Twitch at onset"), (100, None), (200, "twitch again"), (300, "artifact")):
+        s.goto(t)
+        s.label("REM")
+        if note:
+            s.set_note(note)
+    s.goto(0)
+    s.next_with_note("twitch")
+    assert s.epoch_index() == 2
+    s.next_with_note("twitch")
+    assert s.epoch_index() == 50
+    assert "no note with 'twitch'" in s.next_with_note("twitch").message
+    s.next_with_note("TWITCH", -1)
+    assert s.epoch_index() == 2
+
+
+def test_find_filters_by_state_note_and_extra():
+    ls = IntervalLabelSet.from_frame(
+        __import__("polars").DataFrame({"start_s": [0.0, 4.0, 8.0], "end_s": [4.0, 8.0, 12.0],
+                                        "label": ["NREM", "REM", "NREM"], "note": [None, "odd", "Odd one"],
+                                        "scorer": ["ab", "cd", "ab"]}))
+    assert ls.find(state="NREM").tolist() == [0, 2]
+    assert ls.find(note="odd").tolist() == [1, 2]
+    assert ls.find(state="NREM", note="odd", scorer="AB").tolist() == [2]
+    assert ls.find(state="Wake").tolist() == []
+    with pytest.raises(Exception, match="no extra column 'confidence'"):
+        ls.find(confidence=1)
