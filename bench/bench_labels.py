@@ -3,7 +3,8 @@
 Edits (add / clear_range / undo) are timed per call at random places in a set
 of 100k intervals: without a journal (pure splice cost), with the journal in
 write-only mode (``durable=False``: survives a killed process) and with
-``fdatasync`` per edit (``durable=True``, the default: survives power loss).
+``fdatasync`` per edit (``durable=True``: survives power loss) and on a helper
+thread (``durable="background"``, the default).
 The reference, run on the same data, is the naive approach Loupe takes:
 rebuild a polars DataFrame per edit with filter + concat + sort. Lookups
 compare ``index_at`` (searchsorted) with a polars filter. File rows time

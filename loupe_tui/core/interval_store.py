@@ -65,11 +65,17 @@ def _combine(a: LabelRow, b: LabelRow) -> tuple[str | None, tuple] | None:
 
 
 def merge_pair(a: LabelRow, b: LabelRow) -> LabelRow | None:
-    """``a`` and ``b`` as one row if they touch, share the label and do not conflict."""
-    if a.end != b.start or a.label != b.label:
+    """``a`` and ``b`` as one row if they touch and share label, note and extras.
+
+    Neighbours with different notes stay apart, a note on one epoch included:
+    a note marks the epoch it was written on, and merging it with a note-less
+    neighbour would spread it over the whole bout.
+    """
+    if a.end != b.start or a.label != b.label or a.note != b.note:
         return None
-    both = _combine(a, b)
-    return None if both is None else LabelRow(a.start, b.end, a.label, *both)
+    if len(a.extras) != len(b.extras) or not all(same_value(x, y) for x, y in zip(a.extras, b.extras)):
+        return None
+    return LabelRow(a.start, b.end, a.label, a.note, a.extras)
 
 
 def merge_run(rows: list[LabelRow]) -> tuple[LabelRow, ...]:
@@ -182,6 +188,32 @@ class IntervalStore:
             right = self.row(hi)
             seq.append(right)
             removed = (*removed, right)
+            hi += 1
+        h = make_hunk(lo, removed, merge_run(seq))
+        return (h,) if h else ()
+
+    def plan_note(self, s: float, e: float, note: str | None) -> tuple[Hunk, ...]:
+        """Hunks that give the rows' parts inside ``[s, e)`` the note ``note``."""
+        i, j = self.overlapping(s, e)
+        if i == j:
+            return ()
+        seq: list[LabelRow] = []
+        for r in self.rows(i, j):
+            if r.start < s:
+                seq.append(r._replace(end=s))
+            seq.append(r._replace(start=max(r.start, s), end=min(r.end, e), note=note))
+            if r.end > e:
+                seq.append(r._replace(start=e))
+        lo, hi = i, j
+        removed = self.rows(i, j)
+        # Touching neighbours join the run so that equal rows merge again.
+        if lo > 0 and self.ends[lo - 1] == seq[0].start:
+            lo -= 1
+            seq.insert(0, self.row(lo))
+            removed = (self.row(lo), *removed)
+        if hi < len(self) and self.starts[hi] == seq[-1].end:
+            seq.append(self.row(hi))
+            removed = (*removed, self.row(hi))
             hi += 1
         h = make_hunk(lo, removed, merge_run(seq))
         return (h,) if h else ()

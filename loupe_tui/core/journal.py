@@ -7,9 +7,10 @@ the *base* the edits apply to, with its identity (size, mtime_ns, sha256; or
 frame). Every further line is one applied diff (see
 :meth:`LabelDiff.to_json`), written with a single ``write()`` before the edit
 call returns, so it is in the OS once the caller sees the edit: a killed
-process loses nothing. With ``durable=True`` (the default) each entry is
+process loses nothing. With ``durable=True`` each entry is
 also ``fdatasync``'ed before the call returns, so it survives a power loss
-too; ``durable="background"`` syncs on a helper thread instead.
+too; ``durable="background"`` (the default of the label set) syncs on a
+helper thread instead.
 
 A save appends a ``{"op": "save", ...}`` marker with the identity of the file
 it is about to rename into place, then deletes the journal. If the process

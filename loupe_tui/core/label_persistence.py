@@ -46,7 +46,7 @@ class LabelPersistence:
 
     @classmethod
     def load(cls, path: str | Path, schema: IntervalLabelSchema | None = None, *, writeback: bool = False,
-             durable: bool | str = True, hypnogram=None) -> IntervalLabelSet:
+             durable: bool | str = "background", hypnogram=None) -> IntervalLabelSet:
         """Open a labels file, replaying a pending journal.
 
         Parameters
@@ -56,10 +56,12 @@ class LabelPersistence:
         schema : column names (default: legacy ``start_s,end_s,label,note``)
         writeback : allow :meth:`save` to overwrite ``path``; otherwise saves go
             to the sibling ``<stem>.scored<ext>``, which a later open loads.
-        durable : True (default): fdatasync each journal entry before the edit
-            returns (survives power loss); False: write() only (survives a
-            killed process); "background": write() now, fdatasync on a helper
-            thread. See ``docs/labels.md`` for measured costs.
+        durable : "background" (default): each journal entry is written to the
+            OS before the edit returns (survives a killed process) and
+            fdatasync'ed on a helper thread within milliseconds; True:
+            fdatasync before the edit returns (survives power loss, costs the
+            disk's sync time per edit); False: write() only. See
+            ``docs/labels.md`` for measured costs.
         hypnogram : :class:`~loupe_tui.io.hypnogram_txt.HypnogramOptions` for .txt
 
         Sets :attr:`recovered_edits`, :attr:`recovery_message`, :attr:`messages`.
@@ -86,7 +88,7 @@ class LabelPersistence:
 
     @classmethod
     def from_frame(cls, df: pl.DataFrame, schema: IntervalLabelSchema | None = None, *,
-                   journal: str | Path | None = None, durable: bool | str = True) -> IntervalLabelSet:
+                   journal: str | Path | None = None, durable: bool | str = "background") -> IntervalLabelSet:
         """Labels from an in-memory polars DataFrame.
 
         With ``journal=path`` every edit is journaled there; calling again with

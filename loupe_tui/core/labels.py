@@ -62,7 +62,7 @@ class IntervalLabelSet(LabelPersistence):
         self._frame: pl.DataFrame | None = None
         self._dirty = False
         #: Journal sync mode: True (fdatasync per edit), False (write only), "background".
-        self.durable: bool | str = True
+        self.durable: bool | str = "background"
         #: Journal entries replayed by :meth:`load` / :meth:`from_frame`.
         self.recovered_edits = 0
         #: Human sentence about the recovery, or None.
@@ -122,6 +122,41 @@ class IntervalLabelSet(LabelPersistence):
     def delete(self, index: int) -> LabelDiff:
         """Remove row ``index``."""
         return self._edit(self._store.plan_delete(self._index(index)), "delete")
+
+    def note_range(self, start: float, end: float, note: str | None) -> LabelDiff:
+        """Set the note of the labelled parts of ``[start, end)``, splitting at its edges.
+
+        One edit (one undo step); unlabelled parts stay unlabelled. A note on
+        one epoch of a bout thereby becomes its own interval.
+        """
+        s, e = _time(start, "start"), _time(end, "end")
+        if not e > s:
+            raise LoupeConfigError(f"note_range: end {e} must be after start {s}")
+        if note is not None and not isinstance(note, str):
+            raise LoupeConfigError(f"note_range: note must be text, not {type(note).__name__}")
+        return self._edit(self._store.plan_note(s, e, note), "note")
+
+    def revert(self, diff: LabelDiff) -> LabelDiff | None:
+        """Undo one earlier edit as a new (undoable) edit.
+
+        Only when every row ``diff`` added is still there unchanged; otherwise
+        nothing changes and None is returned (later edits or an undo got there
+        first). Used by "delete last label", which must restore what the label
+        replaced rather than leave a hole.
+        """
+        st = self._store
+        hunks = []
+        for h in diff.hunks:
+            if h.added:
+                i = st.index_at(h.added[0].start)
+                if i is None or not st.matches((Hunk(i, h.added, ()),)):
+                    return None
+            else:  # the edit only removed rows: their span must still be empty
+                i, j = st.overlapping(h.removed[0].start, h.removed[-1].end)
+                if i != j:
+                    return None
+            hunks.append(Hunk(i, h.added, h.removed))
+        return self._edit(tuple(hunks), "revert")
 
     def undo(self) -> LabelDiff | None:
         """Revert the last edit; returns the diff applied (None if nothing to undo)."""

@@ -60,14 +60,6 @@ class Change:
 
 
 @dataclass
-class _Undoable:
-    """A labelled span this session made, for ``delete_last``."""
-
-    start: float
-    end: float
-
-
-@dataclass
 class Session:
     """The scoring state of one recording.
 
@@ -96,7 +88,7 @@ class Session:
     selection: tuple[float, float] | None = field(init=False, default=None)
     _anchor: float | None = field(init=False, default=None)
     _moving: float | None = field(init=False, default=None)
-    _made: list[_Undoable] = field(init=False, default_factory=list)
+    _made: list[tuple[float, LabelDiff]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.t_start) and math.isfinite(self.t_end)) or self.t_end <= self.t_start:
@@ -108,6 +100,22 @@ class Session:
         self.window_len = self._clamp_window_len(self.window_len)
         self.window_start = self.t_start
         self.cursor = self.t_start
+
+    @staticmethod
+    def guess_epoch_len(starts: np.ndarray, ends: np.ndarray, t_start: float, default: float = 4.0) -> float:
+        """The scoring epoch that existing labels were made on, else ``default``.
+
+        The longest of 30, 20, 10, 5, 4, 2, 1 s on whose grid (anchored at
+        ``t_start``) at least 95 % of the label boundaries fall.
+        """
+        edges = np.concatenate([np.asarray(starts, float), np.asarray(ends, float)]) - t_start
+        if len(edges) < 4:
+            return float(default)
+        for e in (30.0, 20.0, 10.0, 5.0, 4.0, 2.0, 1.0):
+            off = np.abs(edges / e - np.round(edges / e))
+            if np.mean(off < 1e-6) >= 0.95:
+                return e
+        return float(default)
 
     # ------------------------------------------------------------ geometry
     @property
@@ -170,9 +178,11 @@ class Session:
     def step_epoch(self, n: int = 1) -> Change:
         """Move the cursor to the start of the epoch ``n`` epochs away."""
         k = self.epoch_index() + n
-        k_max = self.n_epochs - 1
-        if k < 0 or k > k_max:
-            k = min(max(k, 0), k_max)
+        # The grid reaches labels outside the data, before t_start as well.
+        lo, hi = self.span
+        k_min, k_max = self.epoch_index(lo), self.epoch_index(hi - EPS)
+        if k < k_min or k > k_max:
+            k = min(max(k, k_min), k_max)
             if self.epoch_bounds(k)[0] == self.cursor:
                 return Change(message="at the last epoch" if n > 0 else "at the first epoch")
         return self._move_cursor(self.epoch_bounds(k)[0])
@@ -283,11 +293,11 @@ class Session:
         if self.selection is not None:
             a, b = self.selection
             diff = self.labels.add(a, b, state)
-            self._made.append(_Undoable(a, b))
+            self._remember(a, diff)
             return Change(labels=diff) | self.clear_selection()
         s, e = self.epoch_bounds()
         diff = self.labels.add(s, e, state)
-        self._made.append(_Undoable(s, e))
+        self._remember(s, diff)
         change = Change(labels=diff)
         if self.auto_advance:
             change = change | self.step_epoch(1)
@@ -302,12 +312,17 @@ class Session:
         return Change(labels=self.labels.clear_range(s, e))
 
     def delete_last(self) -> Change:
-        """Remove the span labelled last in this session and put the cursor back there."""
-        if not self._made:
-            return Change(message="no label made in this session to delete")
-        last = self._made.pop()
-        diff = self.labels.clear_range(last.start, last.end)
-        return Change(labels=diff) | self._move_cursor(last.start)
+        """Take back the last label made in this session and put the cursor there.
+
+        What the label replaced comes back (a relabelled epoch gets its old
+        state again); labels already undone or changed since are skipped.
+        """
+        while self._made:
+            start, made = self._made.pop()
+            diff = self.labels.revert(made)
+            if diff is not None:
+                return Change(labels=diff) | self._move_cursor(start)
+        return Change(message="no label made in this session to delete")
 
     def undo(self) -> Change:
         diff = self.labels.undo()
@@ -321,12 +336,16 @@ class Session:
             return Change(message="nothing to redo")
         return Change(labels=diff) | self._show(diff)
 
-    def set_note(self, text: str) -> Change:
-        """Set the note of the interval at the cursor."""
-        i = self.labels.index_at(self.cursor)
-        if i is None:
+    def set_note(self, text: str | None) -> Change:
+        """Note the current epoch (or the selection's labelled parts); None or "" clears it.
+
+        The note marks exactly that span: a noted epoch inside a bout becomes
+        its own interval, so jumping by note text lands on it.
+        """
+        a, b = self.selection if self.selection is not None else self.epoch_bounds()
+        if not len(self.labels.visible_arrays(a, b)):
             return Change(message="no label here to note: label the epoch first")
-        return Change(labels=self.labels.update_cell(i, "note", text))
+        return Change(labels=self.labels.note_range(a, b, text or None))
 
     # --------------------------------------------------------------- jumps
     def next_unscored(self, direction: int = 1) -> Change:
@@ -374,6 +393,11 @@ class Session:
         return self._jump_among(np.asarray(starts, dtype=np.float64), direction, f"no {what}")
 
     # ------------------------------------------------------------ internal
+    def _remember(self, start: float, diff: LabelDiff) -> None:
+        """Keep a label edit (and where its span starts) for :meth:`delete_last`."""
+        if diff:
+            self._made.append((start, diff))
+
     def _clamp_window_len(self, seconds: float) -> float:
         lo, hi = self.span
         return float(min(max(seconds, 0.1), hi - lo))

@@ -22,7 +22,7 @@ from loupe_tui.errors import LabelFileError, LoupeConfigError
 
 #: YASA's integer stages; ``None`` = unscored (no interval).
 YASA_STAGES: tuple[tuple[str, str | None], ...] = (
-    ("0", "W"), ("1", "N1"), ("2", "N2"), ("3", "N3"), ("4", "REM"), ("-1", "Art"), ("-2", None))
+    ("0", "W"), ("1", "N1"), ("2", "N2"), ("3", "N3"), ("4", "R"), ("-1", "Art"), ("-2", None))
 
 KINDS = ("auto", "visbrain", "epochs")
 

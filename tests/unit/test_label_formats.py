@@ -180,7 +180,7 @@ def test_epoch_hypnogram_maps_merges_and_skips_unscored(tmp_path):
     p = write(tmp_path, "e.txt", "# comment\n0\n0\n2\n-2\n2\n4\n-1\n2.0\n\n")
     ls = IntervalLabelSet.read(p)
     assert [(r.start, r.end, r.label) for r in ls] == [
-        (0, 60, "W"), (60, 90, "N2"), (120, 150, "N2"), (150, 180, "REM"), (180, 210, "Art"), (210, 240, "N2")]
+        (0, 60, "W"), (60, 90, "N2"), (120, 150, "N2"), (150, 180, "R"), (180, 210, "Art"), (210, 240, "N2")]
     custom = HypnogramOptions(epoch_s=4, stages={"0": "Wake", "1": "NREM", "2": "REM"}, t0=100)
     ls = IntervalLabelSet.read(write(tmp_path, "m.txt", "0\n1\n1\nREM\n"), hypnogram=custom)
     assert [(r.start, r.end, r.label) for r in ls] == [(100, 104, "Wake"), (104, 112, "NREM"), (112, 116, "REM")]
@@ -210,9 +210,9 @@ def test_real_yasa_hypnogram():
     assert len(lines) == 720
     per = ls.time_per_state()
     counts = {code: lines.count(code) for code in "01234"}
-    assert per == {name: counts[code] * 30.0 for code, name in zip("01234", ["W", "N1", "N2", "N3", "REM"])}
+    assert per == {name: counts[code] * 30.0 for code, name in zip("01234", ["W", "N1", "N2", "N3", "R"])}
     assert ls.starts[0] == 0 and ls.ends[-1] == 720 * 30
     cov = ls.coverage()
     assert cov.n_gaps == 0 and cov.labelled_s == 21600
     assert all(a.label != b.label for a, b in zip(ls, list(ls)[1:]))   # equal stages were merged
-    assert ls.at_time(0).label == {"0": "W", "1": "N1", "2": "N2", "3": "N3", "4": "REM"}[lines[0]]
+    assert ls.at_time(0).label == {"0": "W", "1": "N1", "2": "N2", "3": "N3", "4": "R"}[lines[0]]

@@ -60,11 +60,21 @@ def test_add_same_label_over_itself_is_a_noop(three):
     assert spans(three)[-1] == (30, 60, "N2")
 
 
-def test_merge_keeps_note_when_other_side_is_null():
+def test_a_noted_epoch_does_not_merge_with_unnoted_neighbours():
     ls = IntervalLabelSet()
     ls.add(0, 30, "N2", note="spindles")
     ls.add(30, 60, "N2")
-    assert list(ls) == [LabelRow(0.0, 60.0, "N2", "spindles")]
+    ls.add(60, 90, "N2")
+    assert list(ls) == [LabelRow(0.0, 30.0, "N2", "spindles"), LabelRow(30.0, 90.0, "N2")]
+
+
+def test_a_note_inside_a_bout_stays_on_its_epoch():
+    ls = IntervalLabelSet()
+    ls.add(0, 40, "NREM")
+    ls.add(8, 12, "NREM", note="spindle")
+    assert list(ls) == [LabelRow(0.0, 8.0, "NREM"), LabelRow(8.0, 12.0, "NREM", "spindle"),
+                        LabelRow(12.0, 40.0, "NREM")]
+    assert ls.find(note="spindle").tolist() == [1]
 
 
 def test_relabelling_with_the_same_label_keeps_the_note():
@@ -89,9 +99,10 @@ def test_conflicting_notes_do_not_merge():
 def test_extras_follow_the_same_merge_rule():
     ls = IntervalLabelSet(extra_cols=("scorer",))
     ls.add(0, 30, "W", scorer="ab")
-    ls.add(30, 60, "W")
-    ls.add(60, 90, "W", scorer="cd")
-    assert [(r.start, r.end, r.extras) for r in ls] == [(0, 60, ("ab",)), (60, 90, ("cd",))]
+    ls.add(30, 60, "W", scorer="ab")
+    ls.add(60, 90, "W")
+    ls.add(90, 120, "W", scorer="cd")
+    assert [(r.start, r.end, r.extras) for r in ls] == [(0, 60, ("ab",)), (60, 90, (None,)), (90, 120, ("cd",))]
     with pytest.raises(LoupeConfigError, match="unknown extra column 'nope'"):
         ls.add(0, 1, "W", nope=1)
 
@@ -106,11 +117,11 @@ def test_clear_range_splits_straddling_intervals(three):
 
 def test_merge_adjacent_merges_runs_and_undoes():
     df = pl.DataFrame({"start_s": [0.0, 10, 20, 30, 40, 50], "end_s": [10.0, 20, 30, 40, 50, 60],
-                       "label": ["W", "W", "W", "N2", "W", "W"], "note": [None, "x", None, None, "a", "b"]})
+                       "label": ["W", "W", "W", "N2", "W", "W"], "note": [None, None, "x", None, "a", "a"]})
     ls = IntervalLabelSet.from_frame(df)
     d = ls.merge_adjacent()
-    assert [(r.start, r.end, r.note) for r in ls] == [(0, 30, "x"), (30, 40, None), (40, 50, "a"), (50, 60, "b")]
-    assert len(d.hunks) == 1
+    assert [(r.start, r.end, r.note) for r in ls] == [(0, 20, None), (20, 30, "x"), (30, 40, None), (40, 60, "a")]
+    assert len(d.hunks) == 2
     ls.undo()
     assert len(ls) == 6 and ls.to_frame().equals(df)
     ls.redo()

@@ -235,3 +235,88 @@ def test_find_filters_by_state_note_and_extra():
     assert ls.find(state="Wake").tolist() == []
     with pytest.raises(Exception, match="no extra column 'confidence'"):
         ls.find(confidence=1)
+
+
+def test_guess_epoch_len_from_label_boundaries():
+    import numpy as np
+
+    g = Session.guess_epoch_len
+    assert g(np.arange(0, 300, 30.0), np.arange(30, 330, 30.0), 0.0) == 30.0
+    assert g(np.arange(0, 80, 8.0), np.arange(4, 84, 8.0), 0.0) == 4.0
+    assert g(np.arange(12, 92, 8.0) + 0.5, np.arange(16, 96, 8.0) + 0.5, 0.5) == 4.0  # anchored at t_start
+    assert g(np.array([0.0, 1.3, 7.7, 9.1]), np.array([1.3, 7.7, 9.1, 9.9]), 0.0, default=4.0) == 4.0
+    assert g(np.array([]), np.array([]), 0.0, default=30.0) == 30.0
+
+
+def test_delete_last_restores_what_the_label_replaced():
+    ls = IntervalLabelSet()
+    ls.add(0, 40, "NREM")  # from the file, not this session
+    s = Session(ls, 0, 3600, epoch_len=4)
+    s.goto(8)
+    s.label("REM")
+    assert spans(ls) == [(0.0, 8.0, "NREM"), (8.0, 12.0, "REM"), (12.0, 40.0, "NREM")]
+    s.delete_last()
+    assert spans(ls) == [(0.0, 40.0, "NREM")] and s.cursor == 8.0
+    s.undo()  # the deletion itself is one undoable edit
+    assert spans(ls)[1] == (8.0, 12.0, "REM")
+
+
+def test_delete_last_skips_labels_that_were_undone():
+    ls = IntervalLabelSet()
+    ls.add(0, 40, "NREM")
+    s = Session(ls, 0, 3600, epoch_len=4)
+    s.goto(8)
+    s.label("REM")
+    s.undo()
+    assert "no label made" in s.delete_last().message
+    assert spans(ls) == [(0.0, 40.0, "NREM")]  # the file's NREM is untouched
+
+
+def test_delete_last_after_merged_epochs_takes_back_one_epoch():
+    s = Session(IntervalLabelSet(), 0, 3600, epoch_len=4)
+    s.label("NREM")
+    s.label("NREM")
+    s.label("NREM")
+    assert spans(s.labels) == [(0.0, 12.0, "NREM")]
+    s.delete_last()
+    assert spans(s.labels) == [(0.0, 8.0, "NREM")] and s.cursor == 8.0
+
+
+def test_note_on_an_epoch_inside_a_bout_marks_that_epoch_only():
+    s = Session(IntervalLabelSet(), 0, 3600, epoch_len=4)
+    for _ in range(10):
+        s.label("NREM")
+    s.goto(20)
+    s.set_note("spindle burst")
+    assert spans(s.labels) == [(0.0, 20.0, "NREM"), (20.0, 24.0, "NREM"), (24.0, 40.0, "NREM")]
+    s.goto(0)
+    s.next_with_note("spindle")
+    assert s.epoch_index() == 5
+    s.set_note("")  # clearing the note joins the bout again
+    assert spans(s.labels) == [(0.0, 40.0, "NREM")]
+
+
+def test_note_on_a_selection_notes_only_its_labelled_parts():
+    s = Session(IntervalLabelSet(), 0, 3600, epoch_len=4)
+    s.toggle_auto_advance()
+    s.select(0, 8)
+    s.label("Wake")
+    s.select(12, 20)
+    s.label("REM")
+    s.select(4, 16)
+    s.set_note("check")
+    rows = [(r.start, r.end, r.label, r.note) for r in s.labels]
+    assert rows == [(0.0, 4.0, "Wake", None), (4.0, 8.0, "Wake", "check"),
+                    (12.0, 16.0, "REM", "check"), (16.0, 20.0, "REM", None)]
+    assert s.undo().labels is not None and [r.note for r in s.labels] == [None, None]
+
+
+def test_stepping_reaches_labels_before_the_data():
+    ls = IntervalLabelSet()
+    ls.add(-40, 0, "Wake")  # scored before the recording started
+    s = Session(ls, 0, 3600, epoch_len=4)
+    s.goto(-20)
+    s.step_epoch(-1)
+    assert s.cursor == -24.0 and s.state_at() == "Wake"
+    s.goto(-40)
+    assert "first epoch" in s.step_epoch(-1).message
