@@ -26,7 +26,7 @@ from loupe_tui.config_validation import (
     resolve_colors,
 )
 from loupe_tui.core.colors import RGBA, cycle, parse_color
-from loupe_tui.errors import DataFileError
+from loupe_tui.errors import DataFileError, join_names
 from loupe_tui.io.events import (
     EventStyle, RasterPanel, event_alpha, event_colors, raster_panels, read_event_tables, resolve_event_styles,
 )
@@ -322,7 +322,7 @@ class Zip:
             check_zip_member(i, c, _TRACE_DEFAULTS)
             if self.on not in c.data.coords and self.on not in c.data.dims:
                 raise fail("on", f"configs[{i}] has no coordinate {self.on!r} "
-                                 f"(has: {', '.join(map(str, [*c.data.coords, *c.data.dims]))})")
+                                 f"(has: {join_names([*c.data.coords, *c.data.dims])})")
         if self.colors is not None:
             colors = as_list(self.colors)
             if len(colors) != len(self.configs):
@@ -383,7 +383,8 @@ class VideoConfig:
 class GlobalEventsConfig:
     """Vertical event lines across every plot, optionally styled per class.
 
-    Classes (values of ``style_events_on``, sorted) without full overrides
+    Classes (values of ``style_events_on``, in natural order: numerically when
+    they are numbers or numbers written as text, else sorted) without full overrides
     take cycle defaults: see :func:`loupe_tui.io.events.cycle_style`.
     """
 

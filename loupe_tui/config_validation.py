@@ -19,7 +19,7 @@ import polars as pl
 import xarray as xr
 
 from loupe_tui.core.colors import PALETTE, RGBA, parse_color
-from loupe_tui.errors import LoupeConfigError
+from loupe_tui.errors import LoupeConfigError, join_names
 from loupe_tui.io.source import TimeAxis
 from loupe_tui.io.time_axis import InputProblem, same_axis
 from loupe_tui.io.xarray_layout import dim_values, other_dims, sorted_unique
@@ -86,7 +86,7 @@ def check_name(param: str, value: object, available: Sequence[str], what: str, a
     if not isinstance(value, str):
         raise fail(param, f"must be a {what} name (str), got {value!r}")
     if value not in available:
-        raise fail(param, f"no {what} {value!r} (available: {', '.join(map(str, available)) or 'none'})")
+        raise fail(param, f"no {what} {value!r} (available: {join_names(available)})")
     return value
 
 

@@ -25,11 +25,26 @@ class LabelFileError(LoupeError):
     """A labels file (or its journal) cannot be read or written."""
 
 
-class DataFileError(LoupeError):
-    """A data file (zarr, netCDF, npy, parquet, video) cannot be used."""
+class DataFileError(LoupeConfigError):
+    """A data file (zarr, netCDF, npy, parquet, video) cannot be used.
+
+    A :class:`LoupeConfigError`, as in Loupe: scripts that catch
+    ``LoupeConfigError`` around ``TraceConfig.from_path`` also catch a file
+    whose time is not monotonic or that has no ``time`` dimension.
+    """
 
 
 def file_error(cls: type[LoupeError], path: str | Path, problem: str, line: int | None = None) -> LoupeError:
     """Build an error whose one-line message is ``<path>[:line]: <problem>``."""
     where = f"{path}:{line}" if line is not None else f"{path}"
     return cls(f"{where}: {problem}")
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (whitespace runs collapsed), or its type name."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def join_names(names) -> str:
+    """``"a, b, c"`` for a message listing names: each once, in first-seen order; ``none`` if empty."""
+    return ", ".join(dict.fromkeys(str(n) for n in names)) or "none"

@@ -4,13 +4,13 @@
   would use) and print its states (keys, colour) and actions (keys).
 * ``keymap list``: the bundled keymaps.
 * ``keymap init NAME``: copy a bundled keymap to the user's config folder.
-* ``keymap convert IN OUT``: Loupe JSON (or any keymap) -> commented TOML.
+* ``keymap convert IN OUT``: any keymap -> commented TOML (``OUT.toml``) or
+  Loupe's state-definitions JSON (``OUT.json``), by OUT's extension.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from loupe_tui.core.actions import actions_by_group
@@ -41,9 +41,12 @@ def register(sub) -> None:
     i.add_argument("--force", action="store_true", help="overwrite an existing keymap.toml")
     i.set_defaults(func=_init)
 
-    cv = ks.add_parser("convert", help="write any keymap (e.g. Loupe JSON) as a commented TOML keymap")
+    cv = ks.add_parser("convert", help="convert a keymap: OUT.toml (commented TOML) or OUT.json (Loupe JSON)",
+                       description="Read any keymap (TOML, Loupe state-definitions JSON, or a bundled "
+                                   "name) and write it in the format of OUTPUT's extension: .toml gives "
+                                   "a commented TOML keymap, .json Loupe's state-definitions JSON.")
     cv.add_argument("input")
-    cv.add_argument("output")
+    cv.add_argument("output", help="file to write: .toml or .json")
     cv.add_argument("--force", action="store_true", help="overwrite OUTPUT")
     cv.set_defaults(func=_convert)
 
@@ -91,20 +94,31 @@ def _init(args: argparse.Namespace) -> int:
     dest = user_config_dir() / "keymap.toml"
     if dest.exists() and not args.force:
         raise LoupeConfigError(f"{dest}: already exists (use --force to replace it)")
+    from loupe_tui.core.fsutil import atomic_write_bytes
+
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dest)
+    atomic_write_bytes(dest, src.read_bytes(), error=LoupeConfigError)
     print(f"wrote {dest} (from {src.name}); edit it, then `loupe-tui keymap check`")
     return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from loupe_tui.core.keymap_edit import to_toml
+    from loupe_tui.core.fsutil import atomic_write_bytes
+    from loupe_tui.core.keymap_edit import to_json, to_toml
 
     out = Path(args.output)
+    writers = {".toml": ("toml", to_toml), ".json": ("json", to_json)}
+    if out.suffix.lower() not in writers:
+        raise LoupeConfigError(f"{out}: cannot tell the keymap format from {out.suffix or 'no extension'!r}; "
+                               "name the output .toml (TOML keymap) or .json (Loupe state definitions)")
+    fmt, write = writers[out.suffix.lower()]
     if out.exists() and not args.force:
         raise LoupeConfigError(f"{out}: already exists (use --force to replace it)")
-    text = to_toml(StateConfig.from_file(find_keymap(args.input)))
-    StateConfig.from_text(text, source=out)  # the output must load back
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {out}")
+    src = StateConfig.from_file(find_keymap(args.input))
+    text = write(src)
+    back = StateConfig.from_text(text, format=fmt, source=out)  # the output must load back, the same
+    if back != src:  # pragma: no cover - a converter bug, not a user error
+        raise RuntimeError(f"keymap convert: {out} would not load back as {args.input}")
+    atomic_write_bytes(out, text.encode("utf-8"), error=LoupeConfigError)
+    print(f"wrote {out} ({fmt})")
     return 0

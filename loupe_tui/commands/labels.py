@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from loupe_tui.core.journal import journal_path_for
-from loupe_tui.core.label_files import sibling_path
-from loupe_tui.core.label_schema import IntervalLabelSchema
-from loupe_tui.core.label_stats import format_hms
+from loupe_tui.core.timefmt import format_time
 from loupe_tui.errors import LoupeConfigError
+
+if TYPE_CHECKING:  # imported where used: `loupe-tui --help` must not load polars
+    from loupe_tui.core.label_schema import IntervalLabelSchema
+
+_ROLE_FLAGS = ("start_col", "end_col", "duration_col", "label_col", "note_col")
 
 _EPILOG = """\
 formats (by extension): .csv (legacy columns start_s,end_s,label,note by default),
@@ -28,6 +31,8 @@ examples:
   loupe-tui labels info hypno.txt --epoch 30 --stages 0=W,1=N1,2=N2,3=N3,4=REM
   loupe-tui labels convert hypno.txt hypno.csv
   loupe-tui labels convert scoring.htsv scoring.parquet --start-col onset --label-col stage
+  loupe-tui labels convert scoring.htsv scoring.csv --legacy --start-col onset --label-col stage
+  loupe-tui labels convert a.csv b.htsv --out-start-col onset --out-end-col none --out-duration-col duration
 """
 
 
@@ -68,28 +73,70 @@ def register(sub) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Read IN (any format) and write OUT (.csv, .htsv, .tsv or "
                                        ".parquet, by extension), keeping column names, extra columns "
-                                       "and notes. The schema options describe IN.")
+                                       "and notes. The column schema options describe IN; the output "
+                                       "schema options (--legacy, --out-*) name OUT's columns. A .txt "
+                                       "hypnogram has no columns of its own: it is written with the "
+                                       "legacy columns start_s,end_s,label,note.")
     conv.add_argument("input", metavar="IN", help="labels file to read")
     conv.add_argument("output", metavar="OUT", help="file to write (.txt is read-only and refused)")
-    conv.add_argument("--legacy", action="store_true",
-                      help="write Loupe's legacy columns start_s,end_s,label,note (extras kept)")
     conv.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     _add_schema_args(conv)
+    o = conv.add_argument_group("output schema (default: IN's columns, as read)")
+    o.add_argument("--out-schema", choices=("same", "legacy"), default=None,
+                   help="same: IN's column names; legacy: Loupe's start_s,end_s,label,note "
+                        "(extra columns kept after them)")
+    o.add_argument("--legacy", dest="out_schema", action="store_const", const="legacy",
+                   help="same as --out-schema legacy: write columns start_s,end_s,label,note (extras kept)")
+    o.add_argument("--out-start-col", metavar="NAME", help="name of OUT's start column")
+    o.add_argument("--out-end-col", metavar="NAME", help="name of OUT's end column ('none': no end column)")
+    o.add_argument("--out-duration-col", metavar="NAME",
+                   help="name of OUT's duration column ('none': no duration column)")
+    o.add_argument("--out-label-col", metavar="NAME", help="name of OUT's label column")
+    o.add_argument("--out-note-col", metavar="NAME", help="name of OUT's note column ('none': no notes)")
     conv.set_defaults(func=run_convert)
+
+
+def _none_words(given: dict) -> dict:
+    for f in ("end_col", "duration_col", "note_col"):
+        if f in given and given[f].lower() in ("none", ""):
+            given[f] = None
+    return given
 
 
 def schema_from_args(args: argparse.Namespace) -> IntervalLabelSchema | None:
     """The schema the flags describe, or None when no column flag was given."""
-    flags = ("start_col", "end_col", "duration_col", "label_col", "note_col", "extra_cols")
+    from loupe_tui.core.label_schema import IntervalLabelSchema
+
+    flags = (*_ROLE_FLAGS, "extra_cols")
     given = {f: getattr(args, f) for f in flags if getattr(args, f, None) is not None}
     if not given:
         return None
-    for f in ("end_col", "duration_col", "note_col"):
-        if f in given and given[f].lower() in ("none", ""):
-            given[f] = None
+    _none_words(given)
     if "extra_cols" in given:
         given["extra_cols"] = tuple(c.strip() for c in given["extra_cols"].split(",") if c.strip())
     return IntervalLabelSchema(**given)
+
+
+def output_schema_from_args(args: argparse.Namespace, labels, input_format: str) -> IntervalLabelSchema | None:
+    """OUT's schema: None (IN's columns as read) unless --legacy/--out-schema/--out-* ask otherwise.
+
+    The base is the legacy schema (``--legacy``, or a ``.txt`` input, which has
+    no columns of its own) or IN's schema; ``--out-*`` flags rename on top.
+    """
+    import dataclasses
+
+    from loupe_tui.core.label_schema import IntervalLabelSchema
+
+    given = _none_words({f: getattr(args, f"out_{f}") for f in _ROLE_FLAGS
+                         if getattr(args, f"out_{f}", None) is not None})
+    legacy = args.out_schema == "legacy" or (args.out_schema is None and input_format == "txt")
+    if not legacy and not given:
+        return None
+    base = IntervalLabelSchema(extra_cols=labels.schema.extra_cols) if legacy else labels.schema
+    try:
+        return dataclasses.replace(base, **given)
+    except LoupeConfigError as exc:
+        raise LoupeConfigError(f"output columns: {exc}") from None
 
 
 def hypnogram_from_args(args: argparse.Namespace):
@@ -100,6 +147,8 @@ def hypnogram_from_args(args: argparse.Namespace):
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from loupe_tui.core.journal import journal_path_for
+    from loupe_tui.core.label_files import sibling_path
     from loupe_tui.core.labels import IntervalLabelSet
     from loupe_tui.io.label_formats import format_of
 
@@ -115,13 +164,13 @@ def run_info(args: argparse.Namespace) -> int:
         out.append("time per state (% of labelled time)")
         width = max(len(s) for s in per_state)
         for state, secs in per_state.items():
-            out.append(f"  {state:<{width}}  {format_hms(secs):>10}  {100 * secs / labelled:5.1f}%")
-        out.append(f"span        {format_hms(cov.t0)} .. {format_hms(cov.t1)} ({format_hms(cov.span_s)})")
-        out.append(f"coverage    {format_hms(cov.labelled_s)} labelled ({100 * cov.fraction:.1f}% of span)")
+            out.append(f"  {state:<{width}}  {format_time(secs):>10}  {100 * secs / labelled:5.1f}%")
+        out.append(f"span        {format_time(cov.t0)} .. {format_time(cov.t1)} ({format_time(cov.span_s)})")
+        out.append(f"coverage    {format_time(cov.labelled_s)} labelled ({100 * cov.fraction:.1f}% of span)")
         if cov.n_gaps:
             g0, g1 = cov.largest_gap
-            out.append(f"gaps        {cov.n_gaps}, total {format_hms(cov.gap_total_s)}, largest "
-                       f"{format_hms(g1 - g0)} at {format_hms(g0)}-{format_hms(g1)}")
+            out.append(f"gaps        {cov.n_gaps}, total {format_time(cov.gap_total_s)}, largest "
+                       f"{format_time(g1 - g0)} at {format_time(g0)}-{format_time(g1)}")
         else:
             out.append("gaps        none")
     for p, what in ((sibling_path(path), "saved scoring"), (journal_path_for(path), "unsaved edits")):
@@ -142,7 +191,6 @@ def run_convert(args: argparse.Namespace) -> int:
     if dst.exists() and not args.force:
         raise LoupeConfigError(f"{dst}: exists; pass --force to overwrite it")
     labels = IntervalLabelSet.read(src, schema_from_args(args), hypnogram=hypnogram_from_args(args))
-    out_schema = IntervalLabelSchema(extra_cols=labels.schema.extra_cols) if args.legacy else None
-    labels.save_as(dst, out_schema)
+    labels.save_as(dst, output_schema_from_args(args, labels, format_of(src)))
     print(f"wrote {len(labels)} intervals to {dst}")
     return 0

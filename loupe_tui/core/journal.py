@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from loupe_tui.core.fsutil import fsync_dir
 from loupe_tui.errors import LabelFileError, LoupeConfigError
 
 JOURNAL_SUFFIX = ".loupe-journal"
@@ -304,17 +305,3 @@ def _lock(fd: int, path: Path) -> None:
     except BlockingIOError:
         raise LabelFileError(f"{path}: these labels are open for editing elsewhere (another "
                              "program, or another open label set); close it first") from None
-
-
-def fsync_dir(directory: Path) -> None:
-    """fsync a directory so a rename/create/unlink in it survives power loss (POSIX)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some filesystems refuse directory fsync
-        pass
-    finally:
-        os.close(fd)

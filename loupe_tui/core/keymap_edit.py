@@ -8,8 +8,7 @@ raises and leaves the file untouched.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from tomlkit.items import InlineTable, Item, Table
 
 from loupe_tui.core.actions import default_action_keys, suggest_action
 from loupe_tui.core.colors import parse_color, to_hex
+from loupe_tui.core.fsutil import atomic_write_bytes
 from loupe_tui.core.keymap_file import guess_format, read_text
 from loupe_tui.core.keys import normalize_key
 from loupe_tui.core.states import StateConfig
@@ -91,7 +91,7 @@ def save_binding(path: str | Path, **edit: Any) -> StateConfig:
         raise LoupeConfigError(f"{p}: only TOML keymaps can be edited; convert it with "
                                f"`loupe-tui keymap convert {p} keymap.toml`")
     new = with_binding(text, source=str(p), **edit)
-    _atomic_write(p, new)
+    atomic_write_bytes(p, new.encode("utf-8"), error=LoupeConfigError)
     return StateConfig.from_file(p)
 
 
@@ -115,6 +115,34 @@ def to_toml(config: StateConfig) -> str:
     if config.action_overrides:
         doc["actions"] = {a: list(k) for a, k in config.action_overrides.items()}
     return tomlkit.dumps(doc)
+
+
+def to_json(config: StateConfig) -> str:
+    """Loupe's state-definitions JSON with the same states, colours and action overrides.
+
+    The keymap is written in the inverse form ``{state: [keys]}`` (keeps the
+    state order, several keys per state, and states without keys); colours are
+    ``[R, G, B, A]`` lists as Loupe writes them. ``actions`` (our extension,
+    ignored by Loupe) and ``description`` are included when set.
+    """
+    doc: dict[str, Any] = {}
+    if config.description:
+        doc["description"] = config.description
+    doc["keymap"] = {s: list(config.keys_for(s)) for s in config.states}
+    doc["label_colors"] = {s: list(config.colors[s] if s in config.colors else config.color_for(s))
+                           for s in config.states}
+    if config.action_overrides:
+        doc["actions"] = {a: list(k) for a, k in config.action_overrides.items()}
+    # One line per state / action: as readable as the TOML form.
+    lines = []
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            inner = ",\n".join(f"    {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                               for k, v in value.items())
+            lines.append(f"  {json.dumps(key)}: {{\n{inner}\n  }}" if value else f"  {json.dumps(key)}: {{}}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _set_keys(container: Any, name: str, keys: list[str]) -> None:
@@ -197,18 +225,3 @@ def _steal(doc: Any, before: StateConfig, keys: list[str], *, keep_state: str | 
     aids = {before.key_to_action[k] for k in keys if k in before.key_to_action} - {keep_action}
     for aid in aids:
         _set_action(doc, aid, [k for k in before.action_keys[aid] if k not in taken])
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loupe_tui.core.paths import user_config_dir
 from loupe_tui.errors import LoupeConfigError
 
 _TOML_TOP = ("description", "states", "actions")
@@ -311,13 +312,6 @@ def mapping_raw(doc: Mapping[str, Any], source: str) -> RawKeymap:
 
 
 # -- where keymaps live -----------------------------------------------------
-def user_config_dir() -> Path:
-    """``$XDG_CONFIG_HOME/loupe-tui`` (``~/.config/loupe-tui`` when unset or relative)."""
-    xdg = os.environ.get("XDG_CONFIG_HOME", "")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"
-    return base / "loupe-tui"
-
-
 def user_keymap_path() -> Path | None:
     """The user's keymap file (``keymap.toml`` first, then ``state_definitions.json``), if any."""
     for name in USER_FILES:

@@ -9,7 +9,9 @@ Opening ``night1.csv``:
    base must be unchanged (else LabelFileError, journal kept); it is loaded
    and the journal replayed.
 2. Else, without writeback, ``night1.scored.csv`` (the sibling a previous save
-   wrote) is loaded when it exists: it holds the user's work.
+   wrote) is loaded when it exists: it holds the user's work. If
+   ``night1.csv`` was modified after that save, the open message says so
+   loudly (the sibling is still the one loaded; the original is untouched).
 3. Else the source itself; or nothing, if it does not exist yet.
 
 ``save()`` writes the source only with writeback, or when the source did not
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from loupe_tui.core.fsutil import atomic_write_bytes
 from loupe_tui.core.interval_store import IntervalStore
 from loupe_tui.core.journal import (JournalContents, JournalWriter, describe_identity, identity_of_bytes,
                                     identity_of_path, journal_path_for, same_identity)
@@ -33,8 +36,7 @@ from loupe_tui.core.label_frame import LabelTable
 from loupe_tui.core.label_history import LabelHistory
 from loupe_tui.core.label_schema import IntervalLabelSchema
 from loupe_tui.errors import LabelFileError, LoupeConfigError
-from loupe_tui.io.label_formats import (atomic_write_bytes, encode_labels, format_of, parse_labels,
-                                        read_file_bytes)
+from loupe_tui.io.label_formats import encode_labels, format_of, parse_labels, read_file_bytes
 
 SIBLING_TAG = ".scored"
 
@@ -131,11 +133,25 @@ def open_source(path: str | Path, schema: IntervalLabelSchema | None, writeback:
     else:
         target = sib
     if base == sib:
-        messages.append(f"{source}: opened {sib.name}, your saved labels (the original is "
-                        f"{'written back on save' if writeback else 'untouched'}; saves go to {target.name})")
+        original = "written back on save" if writeback else "untouched"
+        if _newer(source, sib):
+            messages.append(f"{source}: note: {source.name} changed after your last save to {sib.name}; "
+                            f"opened your saved work ({sib.name}); the original is {original} "
+                            f"(saves go to {target.name}); compare them if the change was meant for you")
+        else:
+            messages.append(f"{source}: opened {sib.name}, your saved labels (the original is "
+                            f"{original}; saves go to {target.name})")
     known = ident if target == base else identity_of_path(target)
     binding = FileBinding(source, writeback, target, ident, known, messages)
     return Opened(table, binding, journal, contents)
+
+
+def _newer(a: Path, b: Path) -> bool:
+    """``a`` was modified after ``b`` (False when either is missing)."""
+    try:
+        return a.stat().st_mtime_ns > b.stat().st_mtime_ns
+    except OSError:
+        return False
 
 
 def _changed(jpath: Path, contents: JournalContents, base: Path) -> LabelFileError:
@@ -197,7 +213,7 @@ def save_frame(binding: FileBinding, frame: pl.DataFrame, journal: JournalWriter
         if journal is not None:
             journal.append({"op": "save", "target": target.name, "sha256": sha}, sync=True)
 
-    st = atomic_write_bytes(target, data, marker)
+    st = atomic_write_bytes(target, data, marker, error=LabelFileError)
     if journal is not None:
         journal.discard()
     ident = {"kind": "file", "name": target.name, "size": len(data), "mtime_ns": st.st_mtime_ns,

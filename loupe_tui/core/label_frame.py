@@ -170,11 +170,14 @@ def _times(s: pl.Series, fail) -> tuple[np.ndarray, pl.DataType]:
 
 
 def frame_from_store(store: IntervalStore, schema: IntervalLabelSchema,
-                     layout: FrameLayout | None) -> pl.DataFrame:
-    """The intervals as a polars frame with ``schema``'s column names (layout order and dtypes)."""
+                     layout: FrameLayout | None, all_roles: bool = False) -> pl.DataFrame:
+    """The intervals as a polars frame with ``schema``'s column names (layout order and dtypes).
+
+    ``all_roles``: write every column the schema names (see :func:`column_order`).
+    """
     any_notes = any(n is not None for n in store.notes)
     series = []
-    for col, role in column_order(schema, layout, store.extra_cols, any_notes):
+    for col, role in column_order(schema, layout, store.extra_cols, any_notes, all_roles):
         dtype = None
         if layout is not None:
             dtype = layout.dtype_of_role(role) if role != "extra" else layout.dtype_of_column(col)

@@ -20,7 +20,7 @@ from loupe_tui.core.interval_store import IntervalStore
 from loupe_tui.core.journal import JournalWriter, check_durable, journal_path_for
 from loupe_tui.core.label_files import FileBinding, open_source, replay, save_frame
 from loupe_tui.core.label_frame import LabelTable, Where, frame_from_store, table_from_frame
-from loupe_tui.core.label_schema import LEGACY_SCHEMA, IntervalLabelSchema
+from loupe_tui.core.label_schema import LEGACY_SCHEMA, IntervalLabelSchema, as_schema
 from loupe_tui.errors import LabelFileError, LoupeConfigError
 from loupe_tui.io.label_formats import format_of, read_labels, write_labels
 
@@ -45,7 +45,7 @@ class LabelPersistence:
         return ls
 
     @classmethod
-    def load(cls, path: str | Path, schema: IntervalLabelSchema | None = None, *, writeback: bool = False,
+    def load(cls, path: str | Path, schema: IntervalLabelSchema | dict | None = None, *, writeback: bool = False,
              durable: bool | str = "background", hypnogram=None) -> IntervalLabelSet:
         """Open a labels file, replaying a pending journal.
 
@@ -53,7 +53,8 @@ class LabelPersistence:
         ----------
         path : labels file (.csv, .htsv, .parquet, .txt). A path that does not
             exist yet starts an empty set (saved to that path).
-        schema : column names (default: legacy ``start_s,end_s,label,note``)
+        schema : column names: an :class:`IntervalLabelSchema` or a dict of its
+            fields (default: legacy ``start_s,end_s,label,note``)
         writeback : allow :meth:`save` to overwrite ``path``; otherwise saves go
             to the sibling ``<stem>.scored<ext>``, which a later open loads.
         durable : "background" (default): each journal entry is written to the
@@ -66,6 +67,7 @@ class LabelPersistence:
 
         Sets :attr:`recovered_edits`, :attr:`recovery_message`, :attr:`messages`.
         """
+        schema = as_schema(schema)
         check_durable(durable)
         opened = open_source(path, schema, writeback, hypnogram, durable)
         ls = cls._from_table(opened.table, schema)
@@ -77,17 +79,18 @@ class LabelPersistence:
         return ls
 
     @classmethod
-    def read(cls, path: str | Path, schema: IntervalLabelSchema | None = None, *,
+    def read(cls, path: str | Path, schema: IntervalLabelSchema | dict | None = None, *,
              hypnogram=None) -> IntervalLabelSet:
         """The labels in exactly this file: no journal replay, no sibling, no journaling.
 
         For tools that inspect or convert a file. :meth:`save` is unavailable;
         :meth:`save_as` writes copies.
         """
+        schema = as_schema(schema)
         return cls._from_table(read_labels(path, schema, hypnogram), schema)
 
     @classmethod
-    def from_frame(cls, df: pl.DataFrame, schema: IntervalLabelSchema | None = None, *,
+    def from_frame(cls, df: pl.DataFrame, schema: IntervalLabelSchema | dict | None = None, *,
                    journal: str | Path | None = None, durable: bool | str = "background") -> IntervalLabelSet:
         """Labels from an in-memory polars DataFrame.
 
@@ -98,6 +101,7 @@ class LabelPersistence:
         """
         if not isinstance(df, pl.DataFrame):
             raise LoupeConfigError(f"from_frame needs a polars DataFrame, got {type(df).__name__}")
+        schema = as_schema(schema)
         table = table_from_frame(df, schema or LEGACY_SCHEMA, Where("DataFrame"), LoupeConfigError)
         ls = cls._from_table(table, schema)
         ls.durable = check_durable(durable)
@@ -140,10 +144,18 @@ class LabelPersistence:
                 self._journal.begin_batch()
         return self._journal
 
-    def to_frame(self, schema: IntervalLabelSchema | None = None) -> pl.DataFrame:
-        """The labels as a polars DataFrame with the schema's column names (and extras)."""
-        if schema is not None and schema != self.schema:
-            return frame_from_store(self._store, schema, self._layout)
+    def to_frame(self, schema: IntervalLabelSchema | dict | None = None) -> pl.DataFrame:
+        """The labels as a polars DataFrame.
+
+        Without ``schema``: the set's own column names, in the order and dtypes
+        of the file it was read from. With ``schema`` (an
+        :class:`IntervalLabelSchema` or a dict of its fields): every column that
+        schema names (a note column even when no interval has a note; end and
+        duration when it names both), then the extra columns.
+        """
+        schema = as_schema(schema)
+        if schema is not None:
+            return frame_from_store(self._store, schema, self._layout, all_roles=True)
         if self._frame is None:
             self._frame = frame_from_store(self._store, self.schema, self._layout)
         return self._frame
@@ -178,7 +190,10 @@ class LabelPersistence:
         """
         if self._file is None:
             raise LoupeConfigError("these labels have no file: use save_as(path)")
-        save_frame(self._file, self.to_frame(), self._journal)
+        return self._save(self.to_frame())
+
+    def _save(self, frame: pl.DataFrame) -> Path:
+        save_frame(self._file, frame, self._journal)
         self._journal = None
         self._dirty = False
         return self._file.target
@@ -191,19 +206,24 @@ class LabelPersistence:
                                    f"the source{hint}")
         return self.save()
 
-    def save_as(self, path: str | Path, schema: IntervalLabelSchema | None = None) -> Path:
+    def save_as(self, path: str | Path, schema: IntervalLabelSchema | dict | None = None) -> Path:
         """Write a copy to ``path`` (format by extension; ``.txt`` refused).
 
-        Writing to :attr:`save_path` is a :meth:`save`. The original source is
-        refused unless writeback is on.
+        ``schema`` names the output columns (see :meth:`to_frame`; default:
+        the set's own, as read). Writing to :attr:`save_path` is a
+        :meth:`save` (with ``schema``, later saves keep it). The original
+        source is refused unless writeback is on.
         """
+        schema = as_schema(schema)
         p = Path(path)
         format_of(p, writing=True)
         b = self._file
         if b is not None and _same_file(p, b.target):
-            if schema is not None:
-                self.schema, self._frame = schema, None
-            return self.save()
+            if schema is None:
+                return self.save()
+            frame = self.to_frame(schema)
+            self.schema, self._frame = schema, None
+            return self._save(frame)
         if b is not None and _same_file(p, b.source) and p.exists():
             raise LoupeConfigError(f"{p}: is the original labels file; it is only overwritten with "
                                    f"writeback (load(..., writeback=True)); save() writes {b.target.name}")

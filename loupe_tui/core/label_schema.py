@@ -93,6 +93,29 @@ class IntervalLabelSchema:
 LEGACY_SCHEMA = IntervalLabelSchema()
 
 
+def as_schema(value: object, param: str = "schema") -> IntervalLabelSchema | None:
+    """``value`` as a schema: None, an :class:`IntervalLabelSchema`, or a dict of its fields.
+
+    ``{"start_col": "onset", "end_col": None, "duration_col": "dur"}`` is
+    ``IntervalLabelSchema(**dict)``. Anything else raises a one-line
+    :class:`LoupeConfigError` naming ``param``.
+    """
+    if value is None or isinstance(value, IntervalLabelSchema):
+        return value
+    if isinstance(value, dict):
+        fields = ("start_col", "end_col", "duration_col", "label_col", "note_col", "extra_cols")
+        unknown = [k for k in value if k not in fields]
+        if unknown:
+            raise LoupeConfigError(f"{param}: unknown field(s) {', '.join(map(repr, unknown))} "
+                                   f"(fields: {', '.join(fields)})")
+        try:
+            return IntervalLabelSchema(**value)
+        except LoupeConfigError as exc:
+            raise LoupeConfigError(f"{param}: {exc}") from None
+    raise LoupeConfigError(f"{param}: must be an IntervalLabelSchema or a dict of its fields "
+                           f"(start_col, end_col, ...), got {type(value).__name__} {value!r}")
+
+
 @dataclass(frozen=True)
 class FrameLayout:
     """How a table looked when it was read: column order, role and dtype of each.
@@ -122,16 +145,23 @@ class FrameLayout:
 
 
 def column_order(schema: IntervalLabelSchema, layout: FrameLayout | None,
-                 extra_cols: Iterable[str], any_notes: bool) -> list[tuple[str, str]]:
+                 extra_cols: Iterable[str], any_notes: bool, all_roles: bool = False) -> list[tuple[str, str]]:
     """The ``(column, role)`` list to write for ``schema``.
 
     Keeps the order of ``layout`` (mapping each role to the schema's name for
     it), drops roles the schema does not name, and adds what is missing: an
     end or duration column only if neither is present, a note column when the
     set is new (no layout), the file had one, or some interval has a note.
+    With ``all_roles`` (an output schema asked for explicitly) every role the
+    schema names is written, missing ones added at their usual place
+    (``start, end, duration, label, note``), an empty note column included.
     """
     names = schema.role_columns()
     extras = list(extra_cols)
+    clash = [(r, c) for r, c in names.items() if c in extras]
+    if clash:
+        raise LoupeConfigError(f"column {clash[0][1]!r} is an extra column of these labels and cannot "
+                               f"also be the {clash[0][0]} column; choose another name")
     out: list[tuple[str, str]] = []
     if layout is not None:
         for col, role in zip(layout.columns, layout.roles):
@@ -152,13 +182,17 @@ def column_order(schema: IntervalLabelSchema, layout: FrameLayout | None,
 
     if "start" not in present:
         insert_after("start", ())
-    if not present & {"end", "duration"}:
+    if all_roles:
+        for role in ("end", "duration"):
+            if role in names and role not in present:
+                insert_after(role, ("start", "end"))
+    elif not present & {"end", "duration"}:
         for role in ("end", "duration"):
             if role in names and (layout is None or role == "end" or "end" not in names):
                 insert_after(role, ("start", "end"))
     if "label" not in present:
         insert_after("label", ("start", "end", "duration"))
-    if "note" in names and "note" not in present and (layout is None or any_notes):
+    if "note" in names and "note" not in present and (all_roles or layout is None or any_notes):
         insert_after("note", ("label",))
     for col in extras:
         if (col, "extra") not in out:

@@ -68,19 +68,3 @@ def coverage(store: IntervalStore, t0: float | None = None, t1: float | None = N
         k = int(np.argmax(np.where(has, size, -1.0)))
         largest = (float(gap_starts[k]), float(gap_ends[k]))
     return Coverage(t0, t1, float((e - s).sum()), n_gaps, float(size[has].sum()), largest)
-
-
-def format_hms(seconds: float) -> str:
-    """``3725`` -> ``1:02:05``; fractions of a second show one decimal (``0:00:01.5``)."""
-    if not math.isfinite(seconds):
-        return str(seconds)
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    whole = round(seconds)
-    if abs(seconds - whole) < 0.05:
-        h, rest = divmod(int(whole), 3600)
-        m, s = divmod(rest, 60)
-        return f"{sign}{h}:{m:02d}:{s:02d}"
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{sign}{int(h)}:{int(m):02d}:{s:04.1f}"

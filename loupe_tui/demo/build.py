@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from loupe_tui.core.paths import default_demo_dir
 from loupe_tui.demo import extras, signals, video
 from loupe_tui.demo._store import consolidate, stored_bytes
 from loupe_tui.demo.schedule import STATES, make_schedule, write_bouts_csv
@@ -84,12 +85,6 @@ class DemoPaths:
     built: bool = field(default=False, compare=False)
 
 
-def default_demo_dir() -> Path:
-    """``$XDG_CACHE_HOME/loupe-tui/demo``, i.e. ``~/.cache/loupe-tui/demo`` by default."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "loupe-tui" / "demo"
-
-
 def _paths(root: Path, built: bool) -> DemoPaths:
     return DemoPaths(root=root, eeg_group="eeg", calcium_group="calcium", manifest=root / MANIFEST,
                      built=built, **{k: root / v for k, v in FILES.items()})
@@ -149,22 +144,45 @@ def ensure_demo(out: str | Path | None = None, *, hours: float = 24.0, rebuild: 
     if not 0 < float(video_minutes) <= 120:
         raise LoupeConfigError(f"video_minutes: {video_minutes} is outside (0, 120]")
     params = {"hours": float(hours), "seed": int(seed), "video_minutes": float(video_minutes)}
+    if root.exists() and not root.is_dir():
+        raise file_error(LoupeConfigError, root, "exists and is not a directory; choose another --out")
     if not rebuild and _is_current(root, params):
         return _paths(root, built=False)
-    if root.exists() and any(root.iterdir()) and _read_manifest(root) is None:
-        raise file_error(LoupeConfigError, root, "exists and is not a loupe-tui demo directory; choose another --out")
-    root.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(root)
-    tmp = root.parent / f".{root.name}.building-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    try:
+        if root.exists() and any(root.iterdir()) and _read_manifest(root) is None:
+            raise file_error(LoupeConfigError, root,
+                             "exists and is not a loupe-tui demo directory; choose another --out")
+        root.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(root)
+        tmp = root.parent / f".{root.name}.building-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise _cannot_create(root, exc) from None
     try:
         build_demo(tmp, params, progress)
         _swap_into_place(tmp, root)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.filename is not None and _inside(exc.filename, root.parent):
+            raise _cannot_create(root, exc) from None
         raise
     return _paths(root, built=True)
+
+
+def _cannot_create(root: Path, exc: OSError) -> LoupeConfigError:
+    """``--out`` cannot be written (a file in its path, no such parent, read-only ...): one line."""
+    where = f" ({exc.filename})" if exc.filename and Path(exc.filename) != root else ""
+    return file_error(LoupeConfigError, root, f"cannot create the demo directory: "
+                                              f"{exc.strerror or exc}{where}; choose another --out")
+
+
+def _inside(path: str | os.PathLike, parent: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(parent.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _pid_alive(pid: int) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from loupe_tui.core.fsutil import fsync_dir
 from loupe_tui.io import _minmax
 from loupe_tui.io._minmax import BIN0, FACTOR
 
@@ -219,23 +220,15 @@ def commit_dir(tmp: Path, final: Path, meta_json: str) -> None:
         f.write(meta_json)
         f.flush()
         os.fsync(f.fileno())
-    _fsync_dir(tmp)
+    fsync_dir(tmp)
     trash = None
     if final.exists():
         trash = final.with_name(f"{final.name}{_TRASH}{secrets.token_hex(4)}")
         os.rename(final, trash)
     os.rename(tmp, final)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
     if trash is not None:
         shutil.rmtree(trash, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def remove_stale(root: Path) -> None:

@@ -20,8 +20,7 @@ import polars as pl
 
 from loupe_tui.config_validation import check_choice, check_number, fail, resolve_colors
 from loupe_tui.core.colors import PALETTE, RGBA, parse_color
-from loupe_tui.errors import DataFileError
-from loupe_tui.io.xarray_layout import sorted_unique
+from loupe_tui.errors import DataFileError, one_line
 
 PathLike = str | Path
 
@@ -57,7 +56,7 @@ def read_event_tables(paths: PathLike | Sequence[PathLike], required: Sequence[s
         try:
             schema = pl.read_parquet_schema(p)
         except Exception as exc:
-            raise DataFileError(f"{p}: not a readable parquet file: {_one_line(exc)}") from exc
+            raise DataFileError(f"{p}: not a readable parquet file: {one_line(exc)}") from exc
         missing = [c for c in required if c not in schema]
         if missing:
             raise DataFileError(f"{p}: missing column(s) {', '.join(map(repr, missing))} "
@@ -65,13 +64,13 @@ def read_event_tables(paths: PathLike | Sequence[PathLike], required: Sequence[s
         try:
             frames.append(pl.read_parquet(p))
         except Exception as exc:
-            raise DataFileError(f"{p}: cannot read parquet rows: {_one_line(exc)}") from exc
+            raise DataFileError(f"{p}: cannot read parquet rows: {one_line(exc)}") from exc
     if len(frames) == 1:
         return frames[0]
     try:
         return pl.concat(frames, how="diagonal_relaxed")
     except Exception as exc:
-        raise DataFileError(f"{plist[0]} (+{len(plist) - 1} more): cannot concatenate files: {_one_line(exc)}") from exc
+        raise DataFileError(f"{plist[0]} (+{len(plist) - 1} more): cannot concatenate files: {one_line(exc)}") from exc
 
 
 @dataclass(eq=False)
@@ -107,7 +106,13 @@ def raster_panels(df: pl.DataFrame, time_col: str, order_by: str, split_by: Sequ
     if alpha is not None:
         rgba[:, 3] = np.round(rgba[:, 3] * alpha).astype(np.uint8)
     times = df[time_col].cast(pl.Float64).to_numpy()
-    order = df[order_by].to_list()
+    # Rows as dense codes of order_by (sorted; nulls last), computed once in
+    # polars/numpy: millions of spikes must not pass through a Python loop.
+    col = df[order_by]
+    cats = col.drop_nulls().unique().sort().to_list()
+    codes = (col.rank("dense") - 1).fill_null(len(cats)).cast(pl.Int64).to_numpy()
+    if col.null_count():
+        cats.append(None)
     if not split_by:
         groups = [(None, np.arange(len(df)))]
     else:
@@ -117,12 +122,11 @@ def raster_panels(df: pl.DataFrame, time_col: str, order_by: str, split_by: Sequ
                          for r in idx.iter_rows(named=True)), key=lambda g: _key(g[0]))
     panels = []
     for key, rows_idx in groups:
-        labels = sorted({order[i] for i in rows_idx}, key=_key)
-        pos = {v: i for i, v in enumerate(labels)}
+        present = np.unique(codes[rows_idx])  # the rows this subplot has, in order
         title = "" if key is None else ", ".join(f"{c}={v}" for c, v in zip(split_by, key))
         panels.append(RasterPanel(key=key, title=title, times=times[rows_idx],
-                                  rows=np.asarray([pos[order[i]] for i in rows_idx], dtype=np.int32),
-                                  row_labels=labels, colors=rgba[rows_idx]))
+                                  rows=np.searchsorted(present, codes[rows_idx]).astype(np.int32),
+                                  row_labels=[cats[k] for k in present], colors=rgba[rows_idx]))
     return panels
 
 
@@ -135,10 +139,6 @@ def _key(v):
     if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
         return (0, float(v), "")
     return (1, 0.0, str(v))
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def event_colors(df: pl.DataFrame, *, color: object, hue: str | None, palette: object,
@@ -250,8 +250,38 @@ def event_style(i: int, overrides: Mapping[str, Any]) -> EventStyle:
                       line_width=overrides.get("line_width", EVENT_LINE_WIDTH), line_alpha=alpha)
 
 
+def natural_order(values: Sequence[object]) -> list:
+    """Distinct values in the order people expect: numerically when every value is a
+    number or a number written as text (``'2'`` before ``'10'``), else sorted as
+    text; ``None`` (and NaN) last."""
+    uniq = list(dict.fromkeys(values))
+    missing = [v for v in uniq if v is None or (isinstance(v, float) and v != v)]
+    rest = [v for v in uniq if not (v is None or (isinstance(v, float) and v != v))]
+    nums = [_as_number(v) for v in rest]
+    if all(n is not None for n in nums):
+        order = sorted(range(len(rest)), key=lambda i: (nums[i], str(rest[i])))
+        return [rest[i] for i in order] + missing
+    try:
+        return sorted(rest) + missing
+    except TypeError:  # mixed types: compare as text
+        return sorted(rest, key=str) + missing
+
+
+def _as_number(v: object) -> float | None:
+    if isinstance(v, numbers.Real):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            x = float(v.strip())
+        except ValueError:
+            return None
+        return x if np.isfinite(x) else None
+    return None
+
+
 def resolve_event_styles(df: pl.DataFrame, column: str | None, style_kwargs: object) -> dict[Any, EventStyle]:
-    """Final :class:`EventStyle` per class of ``GlobalEventsConfig`` (classes sorted; None without a column).
+    """Final :class:`EventStyle` per class of ``GlobalEventsConfig`` (classes in
+    :func:`natural_order`; None without a column).
 
     ``style_kwargs`` without a column is ignored with a warning, as are
     overrides for classes absent from the data.
@@ -264,7 +294,7 @@ def resolve_event_styles(df: pl.DataFrame, column: str | None, style_kwargs: obj
         if not isinstance(style_kwargs, dict):
             raise fail("style_kwargs", f"must be a dict {{class value: {{style fields}}}}, got {style_kwargs!r}")
         overrides = {k: check_style_overrides(k, v) for k, v in style_kwargs.items()}
-    classes = [None] if column is None else sorted_unique(df[column].unique().to_list())
+    classes = [None] if column is None else natural_order(df[column].unique().to_list())
     unknown = [k for k in overrides if k not in classes]
     if unknown:
         warnings.warn(f"GlobalEventsConfig: style_kwargs for class(es) {', '.join(map(repr, unknown))} "

@@ -11,21 +11,20 @@ extension   read  write  schema
 
 Every problem a user can cause raises a one-line
 :class:`~loupe_tui.errors.LabelFileError` naming the file (and line or row);
-polars/pyarrow exceptions never escape. Writes are atomic: a temp file in the
-same directory, fsync, rename, fsync of the directory.
+polars/pyarrow exceptions never escape. Writes are atomic
+(:func:`loupe_tui.core.fsutil.atomic_write_bytes`): a temp file in the same
+directory, fsync, rename, fsync of the directory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
-from loupe_tui.core.journal import fsync_dir
+from loupe_tui.core.fsutil import atomic_write_bytes
 from loupe_tui.core.label_frame import LabelTable, Where, table_from_frame
 from loupe_tui.core.label_schema import LEGACY_SCHEMA, IntervalLabelSchema
 from loupe_tui.errors import LabelFileError
@@ -171,38 +170,7 @@ def encode_labels(frame: pl.DataFrame, fmt: str) -> bytes:
     raise LabelFileError(f"cannot write labels as {fmt!r} (writable: {', '.join(WRITABLE)})")
 
 
-def atomic_write_bytes(path: Path, data: bytes,
-                       before_rename: Callable[[Path], None] | None = None) -> os.stat_result:
-    """Write ``data`` to ``path`` atomically; returns the stat of the new file.
-
-    A temp file in the same directory is written and fsync'ed, then renamed
-    over ``path`` and the directory fsync'ed: readers and crashes see either
-    the old file or the new one, never a mix. ``before_rename(tmp)`` runs
-    between the fsync and the rename (the journal's save marker).
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-            st = os.fstat(f.fileno())
-        if before_rename is not None:
-            before_rename(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise LabelFileError(f"{path}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_dir(path.parent)
-    return st
-
-
 def write_labels(path: str | Path, frame: pl.DataFrame) -> None:
     """Write ``frame`` atomically in the format of ``path``'s extension (refuses ``.txt``)."""
     p = Path(path)
-    atomic_write_bytes(p, encode_labels(frame, format_of(p, writing=True)))
+    atomic_write_bytes(p, encode_labels(frame, format_of(p, writing=True)), error=LabelFileError)

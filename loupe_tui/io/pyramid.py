@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from loupe_tui.core.paths import user_cache_dir
 from loupe_tui.errors import DataFileError, LoupeError, file_error
 from loupe_tui.io import _minmax
 from loupe_tui.io._minmax import BIN0, FACTOR
@@ -100,12 +100,9 @@ class WindowData:
 
 def default_cache_dir() -> Path:
     """Pyramid cache directory: ``$LOUPE_TUI_CACHE/pyramids`` if set, else
-    ``$XDG_CACHE_HOME/loupe-tui/pyramids`` (``~/.cache`` when unset)."""
-    env = os.environ.get("LOUPE_TUI_CACHE")
-    if env:
-        return Path(env).expanduser() / "pyramids"
-    xdg = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(xdg).expanduser() / "loupe-tui" / "pyramids"
+    ``$XDG_CACHE_HOME/loupe-tui/pyramids`` (``~/.cache`` when unset or relative);
+    see :func:`loupe_tui.core.paths.user_cache_dir`."""
+    return user_cache_dir() / "pyramids"
 
 
 def cache_key(fingerprint: str) -> str:

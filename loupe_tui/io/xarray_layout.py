@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from loupe_tui.errors import join_names
 from loupe_tui.io.time_axis import InputProblem
 
 TIME = "time"
@@ -87,7 +88,7 @@ def per_trace_values(da: xr.DataArray, name: str, param: str, dims: Sequence[str
         var = xr.Variable((name,), np.arange(da.sizes[name])).set_dims({d: da.sizes[d] for d in dims})
         return np.asarray(var.transpose(*dims).values).reshape(-1)
     names = [str(c) for c in da.coords if c != TIME] + [d for d in dims if d not in da.coords]
-    raise InputProblem(f"{param}: {name!r} is not a coordinate or dim of the array (available: {', '.join(names) or 'none'})")
+    raise InputProblem(f"{param}: {name!r} is not a coordinate or dim of the array (available: {join_names(names)})")
 
 
 def sort_order(n: int, keys: np.ndarray | None, descending: bool) -> list[int]:
@@ -133,7 +134,7 @@ def split_groups(da: xr.DataArray, split_by: str | None) -> list[tuple[object, x
         return [(v, da.isel({split_by: i})) for i, v in enumerate(dim_values(da, split_by).tolist())]
     if split_by not in da.coords:
         raise InputProblem(f"split_by: {split_by!r} is not a coordinate or dim of the array "
-                           f"(available: {', '.join(map(str, [*da.coords, *da.dims]))})")
+                           f"(available: {join_names([*da.coords, *da.dims])})")
     coord = da.coords[split_by]
     if coord.ndim != 1 or TIME in coord.dims:
         raise InputProblem(f"split_by: coordinate {split_by!r} must lie along exactly one non-time dim, has dims {coord.dims}")

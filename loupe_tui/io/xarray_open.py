@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from loupe_tui.errors import DataFileError, LoupeConfigError
+from loupe_tui.errors import DataFileError, LoupeConfigError, join_names, one_line
 from loupe_tui.io.xarray_layout import TIME, dim_values
 from loupe_tui.io.xarray_source import time_index_range
 
@@ -58,13 +58,15 @@ def open_variable(path: str | Path, group: str | None = None, variable: str | No
             ds = xr.open_dataset(path, engine=engine, group=group, chunks=None, cache=False,
                                  create_default_indexes=False)
     except Exception as exc:
-        raise DataFileError(f"{path}: cannot open as {engine}: {_one_line(exc)}") from exc
+        raise DataFileError(f"{path}: cannot open as {engine}: {one_line(exc)}") from exc
     where = f"{path}" + (f" group {group!r}" if group else "")
-    da = _pick_variable(ds, variable, where)
+    da = _pick_variable(ds, variable, where, lambda: _subgroups(path, engine, group), root=not group)
     empty = [d for d in da.dims if da.sizes[d] == 0]
     if empty:
         raise DataFileError(f"{where}: variable {da.name!r} is empty (dim {empty[0]!r} has size 0)")
     da.encoding.setdefault("source", str(path))
+    # Where the variable sits, for the cache identity (xarray_source.storage_signature).
+    da.encoding["loupe_group"] = (group or "").strip("/")
     if filter_dict:
         da = apply_filter(da, filter_dict)
     return da
@@ -90,7 +92,7 @@ def apply_filter(da: xr.DataArray, filter_dict: Mapping[str, object]) -> xr.Data
             dim, labels = key, dim_values(da, key)
         else:
             raise LoupeConfigError(f"{param}: not a dim or 1-D coordinate of {da.name!r} "
-                                   f"(available: {', '.join(map(str, [*da.dims, *da.coords]))})")
+                                   f"(available: {join_names([*da.dims, *da.coords])})")
         positions = _positions(labels, value, param, is_dim=(key == dim))
         da = da.isel({dim: positions})
         if not isinstance(positions, int) and da.sizes[dim] == 0:
@@ -144,13 +146,15 @@ def _engine_for(path: Path) -> str:
         with open(path, "rb") as f:
             magic = f.read(8)
     except OSError as exc:
-        raise DataFileError(f"{path}: cannot read: {_one_line(exc)}") from exc
+        raise DataFileError(f"{path}: cannot read: {one_line(exc)}") from exc
     if magic.startswith(b"\x89HDF") or magic.startswith(b"CDF"):
         if importlib.util.find_spec("netCDF4"):
             return "netcdf4"
         if magic.startswith(b"\x89HDF") and importlib.util.find_spec("h5py"):
             return "h5netcdf"
         raise DataFileError(f"{path}: reading netCDF needs the netCDF4 package (pip install netCDF4)")
+    if path.suffix.lower() in NETCDF_SUFFIXES:
+        raise DataFileError(f"{path}: not a netCDF file (no netCDF or HDF5 signature at its start)")
     raise DataFileError(f"{path}: not a zarr store or netCDF file (unknown format)")
 
 
@@ -180,22 +184,35 @@ def _list_groups(path: Path, engine: str) -> list[str]:
                 return walk_nc(f, "")
         return []
     except Exception as exc:
-        raise DataFileError(f"{path}: cannot open as {engine}: {_one_line(exc)}") from exc
+        raise DataFileError(f"{path}: cannot open as {engine}: {one_line(exc)}") from exc
 
 
-def _pick_variable(ds: xr.Dataset, variable: str | None, where: str) -> xr.DataArray:
+def _subgroups(path: Path, engine: str, group: str | None) -> list[str]:
+    """Group paths below ``group`` (the root when None), as ``group=`` takes them."""
+    prefix = "" if not group else group.strip("/") + "/"
+    return [g for g in _list_groups(path, engine) if g.startswith(prefix)]
+
+
+def _pick_variable(ds: xr.Dataset, variable: str | None, where: str,
+                   subgroups: Callable[[], list[str]] = list, root: bool = True) -> xr.DataArray:
     names = [str(v) for v in ds.data_vars]
+
+    def groups_hint(problem: str) -> DataFileError:
+        # Data often sits in groups: name them rather than say "variables: none".
+        subs = subgroups()
+        if not subs:
+            return DataFileError(f"{where}: {problem}")
+        if not names:
+            problem = "has no variables" + (" at its root" if root else "")
+        return DataFileError(f"{where}: {problem}; its groups are: {join_names(subs)}; pass group=")
+
     if variable is not None:
         if variable not in ds.data_vars:
-            raise DataFileError(f"{where}: no variable {variable!r} (variables: {', '.join(names) or 'none'})")
+            raise groups_hint(f"no variable {variable!r} (variables: {join_names(names)})")
         return ds[variable]
     timed = [v for v in names if TIME in ds[v].dims]
     if len(timed) == 1:
         return ds[timed[0]]
     if not timed:
-        raise DataFileError(f"{where}: no variable with a 'time' dimension (variables: {', '.join(names) or 'none'})")
+        raise groups_hint(f"no variable with a 'time' dimension (variables: {join_names(names)})")
     raise DataFileError(f"{where}: several variables have a 'time' dimension, pass variable= one of: {', '.join(timed)}")
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

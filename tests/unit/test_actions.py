@@ -38,7 +38,7 @@ def test_ids_unique_groups_known_keys_canonical():
     for a in ACTIONS:
         assert a.group in GROUPS
         assert a.id.count(".") == 1 and a.id == a.id.lower()
-        assert a.description and a.keys
+        assert a.description  # keys may be empty: menu-only dialogs are reached from the palette and ':'
         assert all(is_canonical(k) for k in a.keys), a
 
 

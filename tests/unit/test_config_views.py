@@ -196,6 +196,8 @@ def test_zip_rules():
         Zip([HeatmapConfig(da, split_by="channel")], on="syn_id")
     with pytest.raises(LoupeConfigError, match=r"^on: configs\[1\] has no coordinate 'syn_id'"):
         Zip([TraceConfig(da), TraceConfig(da.isel(syn_id=0, drop=True))], on="syn_id")
+    with pytest.raises(LoupeConfigError, match=r"^on: configs\[0\] has no coordinate 'zz' \(has: time, syn_id, channel\)$"):
+        Zip([TraceConfig(da)], on="zz")  # each name once
     with pytest.raises(LoupeConfigError, match=r"^colors: 1 colours for 2 configs"):
         Zip([TraceConfig(da), TraceConfig(da)], on="syn_id", colors=["red"])
     with pytest.raises(LoupeConfigError, match=r"^configs: must be a non-empty list"):
@@ -293,6 +295,20 @@ def test_global_events_per_class_overrides_on_cycle_defaults():
     assert dict((k, t.tolist()) for k, _, t in g.events())["lick"] == [12.5, 47.1]
     hexa = GlobalEventsConfig(EVENTS, style_events_on="kind", style_kwargs={"stim": {"line_color": "#ff000080"}})
     assert hexa.class_styles()["stim"].line_alpha == 128
+
+
+@pytest.mark.parametrize("values, order", [
+    (["10", "2", "1", "11", "0", "2"], ["0", "1", "2", "10", "11"]),   # numbers written as text
+    ([10, 2, 1, 11, 0], [0, 1, 2, 10, 11]),
+    ([2.5, 10.0, 1.0], [1.0, 2.5, 10.0]),
+    (["stim10", "stim2", "blink"], ["blink", "stim10", "stim2"]),       # text: sorted as text
+    (["b", None, "a"], ["a", "b", None]),                              # missing last
+])
+def test_event_classes_are_in_natural_order(values, order):
+    df = pl.DataFrame({"time": np.arange(len(values), dtype=float), "cls": values})
+    g = GlobalEventsConfig(df, style_events_on="cls")
+    assert list(g.class_styles()) == order
+    assert [style.line_style for style in g.class_styles().values()] == list(LINE_STYLES[:len(order)])
 
 
 def test_style_cycle_uses_every_style_on_gray_then_palette_colours():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import av
 import numpy as np
@@ -166,6 +167,22 @@ def test_refuses_foreign_directory_and_bad_hours(tmp_path):
     assert (tmp_path / "mine.txt").exists()
     with pytest.raises(LoupeConfigError, match="hours"):
         ensure_demo(tmp_path / "d", hours=0)
+
+
+@pytest.mark.parametrize("make_out", [
+    lambda tmp: tmp / "file.csv",              # --out is a file
+    lambda tmp: tmp / "file.csv" / "sub",      # a file in the way
+    lambda tmp: Path("/proc/loupe-tui-demo"),  # a parent where nothing can be created
+], ids=["file", "under-a-file", "proc"])
+def test_unusable_out_is_a_one_line_error_naming_it(tmp_path, capsys, make_out):
+    (tmp_path / "file.csv").write_text("start_s,end_s,label\n")
+    out = make_out(tmp_path)
+    if out.parts[:2] == ("/", "proc") and not Path("/proc/self").exists():
+        pytest.skip("no /proc")
+    assert main(["demo", "--out", str(out), "--hours", "0.02", "--build-only"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"loupe-tui: error: {out}: ") and "\n" not in err and "--out" in err
+    assert (tmp_path / "file.csv").read_text() == "start_s,end_s,label\n"
 
 
 def test_schedule_is_a_realistic_mouse_day():

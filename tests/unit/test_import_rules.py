@@ -24,6 +24,7 @@ RULES = [
     ("loupe_tui/io", GUI),
     ("loupe_tui/protocol.py", GUI),
     ("loupe_tui/config.py", GUI),
+    ("loupe_tui/config_validation.py", GUI),
     ("loupe_tui/errors.py", GUI),
     ("loupe_tui/tui", {"vispy", "glfw"}),
     ("render", {"loupe_tui.tui", "textual"}),
@@ -71,7 +72,8 @@ def test_rules_cover_real_files():
 def test_headless_modules_import_no_gui_package():
     modules = sorted(
         ".".join(f.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-        for rel in ("loupe_tui/core", "loupe_tui/io", "loupe_tui/protocol.py", "loupe_tui/config.py")
+        for rel in ("loupe_tui/core", "loupe_tui/io", "loupe_tui/protocol.py", "loupe_tui/config.py",
+                    "loupe_tui/config_validation.py", "loupe_tui/errors.py")
         for f in _files(rel))
     code = (
         "import importlib, json, sys\n"

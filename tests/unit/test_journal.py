@@ -84,6 +84,27 @@ def test_save_writes_sibling_clears_journal_and_next_open_loads_it(night):
     third.close()
 
 
+def test_an_original_edited_after_the_save_is_flagged_loudly(night):
+    ls = IntervalLabelSet.load(night)
+    ls.add(60, 90, "REM")
+    sib = ls.save()
+    ls.close()
+    quiet = IntervalLabelSet.load(night)          # original older than the save: the usual message
+    assert not any("changed after" in m for m in quiet.messages)
+    quiet.close()
+    night.write_text(ORIGINAL + "60,90,N3,\n")  # someone edits the original later
+    st = sib.stat()
+    os.utime(night, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    again = IntervalLabelSet.load(night)
+    assert spans(again)[-1] == (60, 90, "REM")   # still the user's saved work
+    note = [m for m in again.messages if "changed after" in m]
+    assert note == [f"{night}: note: night1.csv changed after your last save to night1.scored.csv; opened "
+                    "your saved work (night1.scored.csv); the original is untouched (saves go to "
+                    "night1.scored.csv); compare them if the change was meant for you"]
+    again.close()
+    assert night.read_text().endswith("60,90,N3,\n")
+
+
 def test_writeback_saves_to_source_and_save_to_source_needs_it(night):
     ls = IntervalLabelSet.load(night)
     with pytest.raises(LoupeConfigError, match="writeback is not enabled"):

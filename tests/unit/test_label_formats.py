@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from loupe_tui.core.labels import IntervalLabelSchema, IntervalLabelSet
-from loupe_tui.errors import LabelFileError
+from loupe_tui.errors import LabelFileError, LoupeConfigError
 from loupe_tui.io.hypnogram_txt import HypnogramOptions, detect_kind, parse_stages
 from loupe_tui.io.label_formats import read_labels, write_labels
 
@@ -59,6 +59,39 @@ def test_htsv_custom_schema_keeps_names_order_and_unlisted_columns(tmp_path):
     assert frame["confidence"].dtype == pl.Float64 and frame["epoch"].to_list() == ["007", "008"]
     ls.save_as(tmp_path / "b.htsv")
     assert (tmp_path / "b.htsv").read_text() == text
+
+
+def test_schema_may_be_a_dict_and_anything_else_is_refused_by_name(tmp_path):
+    p = write(tmp_path, "a.htsv", "onset\tdur\tstage\n0\t30\tW\n30\t30\tN2\n")
+    as_dict = {"start_col": "onset", "end_col": None, "duration_col": "dur", "label_col": "stage"}
+    for ls in (IntervalLabelSet.load(p, schema=as_dict), IntervalLabelSet.read(p, as_dict)):
+        assert [(r.start, r.end, r.label) for r in ls] == [(0, 30, "W"), (30, 60, "N2")]
+        ls.close()
+    ls = IntervalLabelSet.read(p, as_dict)
+    ls.save_as(tmp_path / "o.csv", schema={"note_col": None})
+    assert (tmp_path / "o.csv").read_text().splitlines()[0] == "start_s,end_s,label"
+    for call, param in [(lambda: IntervalLabelSet.load(p, schema="start_s"), "schema"),
+                        (lambda: IntervalLabelSet.read(p, 3), "schema"),
+                        (lambda: ls.save_as(tmp_path / "o2.csv", schema=3), "schema"),
+                        (lambda: ls.to_frame(["start_s"]), "schema"),
+                        (lambda: IntervalLabelSet.load(p, schema={"start": "onset"}), "unknown field")]:
+        with pytest.raises(LoupeConfigError, match=param) as exc:
+            call()
+        assert "\n" not in str(exc.value) and "role_columns" not in str(exc.value)
+    with pytest.raises(LoupeConfigError, match=r"schema: IntervalLabelSchema needs end_col or duration_col"):
+        IntervalLabelSet.read(p, {"start_col": "onset", "end_col": None, "label_col": "stage"})
+
+
+def test_an_explicit_output_schema_writes_every_column_it_names(tmp_path):
+    p = write(tmp_path, "a.htsv", "onset\tduration\tstage\tscorer\n0\t30\tW\tab\n")
+    ls = IntervalLabelSet.read(p, IntervalLabelSchema(start_col="onset", end_col=None, duration_col="duration",
+                                                      label_col="stage", note_col=None))
+    assert ls.to_frame().columns == ["onset", "duration", "stage", "scorer"]          # as read
+    assert ls.to_frame(IntervalLabelSchema()).columns == ["start_s", "end_s", "label", "note", "scorer"]
+    both = IntervalLabelSchema(start_col="onset", end_col="end", duration_col="duration", label_col="stage")
+    assert ls.to_frame(both).columns == ["onset", "end", "duration", "stage", "note", "scorer"]
+    with pytest.raises(LoupeConfigError, match="'scorer' is an extra column"):
+        ls.to_frame(IntervalLabelSchema(note_col="scorer"))
 
 
 def test_parquet_round_trip_keeps_dtypes(tmp_path):

@@ -53,7 +53,7 @@ def test_convert_keeps_columns_and_refuses_txt_and_overwrites(htsv, tmp_path, ca
     assert "cannot write .txt" in capsys.readouterr().err
     legacy = tmp_path / "legacy.csv"
     assert main(["labels", "convert", str(out), str(legacy), "--legacy", *COLS]) == 0
-    assert legacy.read_text().splitlines()[:2] == ["start_s,end_s,label,scorer", "0,30,W,ab"]
+    assert legacy.read_text().splitlines()[:2] == ["start_s,end_s,label,note,scorer", "0,30,W,,ab"]
 
 
 def test_convert_hypnogram_with_custom_stages(tmp_path):
@@ -61,7 +61,38 @@ def test_convert_hypnogram_with_custom_stages(tmp_path):
     txt.write_text("0\n0\n1\n2\n-2\n")
     out = tmp_path / "h.csv"
     assert main(["labels", "convert", str(txt), str(out), "--epoch", "20", "--stages=0=Wake,1=NREM,2=REM,-2="]) == 0
-    assert out.read_text() == "start_s,end_s,label\n0.0,40.0,Wake\n40.0,60.0,NREM\n60.0,80.0,REM\n"
+    assert out.read_text() == "start_s,end_s,label,note\n0.0,40.0,Wake,\n40.0,60.0,NREM,\n60.0,80.0,REM,\n"
+
+
+@pytest.mark.parametrize("flags", [[], ["--legacy"], ["--out-schema", "legacy"]])
+def test_visbrain_to_csv_has_the_legacy_note_column(tmp_path, flags):
+    vb = tmp_path / "vb.txt"
+    vb.write_text("*Duration_sec\t60.0\nW\t30.0\nN2\t60.0\n")
+    out = tmp_path / "out.csv"
+    assert main(["labels", "convert", str(vb), str(out), *flags]) == 0
+    assert out.read_text().splitlines() == ["start_s,end_s,label,note", "0.0,30.0,W,", "30.0,60.0,N2,"]
+
+
+def test_convert_names_output_columns(htsv, tmp_path, capsys):
+    # Custom .htsv -> Loupe-legacy .csv is one flag (plus IN's schema).
+    legacy = tmp_path / "legacy.csv"
+    assert main(["labels", "convert", str(htsv), str(legacy), *COLS, "--legacy"]) == 0
+    assert pl.read_csv(legacy).columns == ["start_s", "end_s", "label", "note", "scorer"]
+    # Rename single columns, keeping the rest of IN's schema.
+    out = tmp_path / "renamed.htsv"
+    assert main(["labels", "convert", str(htsv), str(out), *COLS, "--out-start-col", "t0",
+                 "--out-end-col", "t1", "--out-duration-col", "none", "--out-note-col", "comment"]) == 0
+    assert out.read_text().splitlines()[:2] == ["t0\tt1\tstage\tcomment\tscorer", "0\t30\tW\t\tab"]
+    # --legacy plus renames: legacy base, one column renamed.
+    out = tmp_path / "legacy2.csv"
+    assert main(["labels", "convert", str(htsv), str(out), *COLS, "--legacy", "--out-label-col", "state"]) == 0
+    assert pl.read_csv(out).columns == ["start_s", "end_s", "state", "note", "scorer"]
+    bad = tmp_path / "bad.csv"
+    assert main(["labels", "convert", str(htsv), str(bad), *COLS, "--out-duration-col", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "output columns: IntervalLabelSchema needs end_col or duration_col" in err and not bad.exists()
+    assert main(["labels", "convert", str(htsv), str(bad), *COLS, "--out-label-col", "scorer"]) == 2
+    assert "'scorer' is an extra column" in capsys.readouterr().err
 
 
 def test_help_lists_every_option(capsys):
@@ -69,5 +100,6 @@ def test_help_lists_every_option(capsys):
         main(["labels", "convert", "--help"])
     text = capsys.readouterr().out
     for flag in ("--start-col", "--end-col", "--duration-col", "--label-col", "--note-col", "--extra-cols",
-                 "--txt-kind", "--epoch", "--stages", "--t0", "--legacy", "--force"):
+                 "--txt-kind", "--epoch", "--stages", "--t0", "--legacy", "--force", "--out-schema",
+                 "--out-start-col", "--out-end-col", "--out-duration-col", "--out-label-col", "--out-note-col"):
         assert flag in text

@@ -194,7 +194,8 @@ def test_from_path_opens_without_loading_the_time_index(zarr_store):
     ({"group": "nope"}, r"no group 'nope' \(groups: dmd_1, dmd_1/sub, dmd_2\)"),
     ({"group": "dmd_2", "variable": "nope"}, r"no variable 'nope' \(variables: data, other\)"),
     ({"group": "dmd_2"}, r"several variables have a 'time' dimension, pass variable= one of: data, other"),
-    ({}, r"no variable with a 'time' dimension"),
+    ({}, r"has no variables at its root; its groups are: dmd_1, dmd_1/sub, dmd_2; pass group="),
+    ({"group": "dmd_1"}, r"group 'dmd_1': has no variables; its groups are: dmd_1/sub; pass group="),
 ])
 def test_from_path_names_missing_group_or_variable(zarr_store, kwargs, msg):
     with pytest.raises(DataFileError, match=msg) as e:
@@ -204,7 +205,8 @@ def test_from_path_names_missing_group_or_variable(zarr_store, kwargs, msg):
 
 @pytest.mark.parametrize("fd, msg", [
     ({"syn_id": [7]}, r"filter_dict\['syn_id'\]: no label 7"),
-    ({"nope": 1}, r"filter_dict\['nope'\]: not a dim"),
+    ({"nope": 1}, r"filter_dict\['nope'\]: not a dim or 1-D coordinate of 'data' "
+                  r"\(available: channel, syn_id, time\)$"),  # each name once
     ({"time": 3.0}, r"filter_dict\['time'\]: use slice"),
     ({"time": slice(50, 60)}, r"filter_dict\['time'\]: selects no samples"),
 ])
@@ -217,11 +219,40 @@ def test_from_path_missing_and_unknown_files(tmp_path):
     with pytest.raises(DataFileError, match="no such file"):
         TraceConfig.from_path(tmp_path / "missing.zarr")
     (tmp_path / "x.nc").write_bytes(b"hello world")
-    with pytest.raises(DataFileError, match=r"x.nc: not a zarr store or netCDF file"):
+    with pytest.raises(DataFileError, match=r"x.nc: not a netCDF file"):
         TraceConfig.from_path(tmp_path / "x.nc")
+    (tmp_path / "x.bin").write_bytes(b"hello world")
+    with pytest.raises(DataFileError, match=r"x.bin: not a zarr store or netCDF file"):
+        TraceConfig.from_path(tmp_path / "x.bin")
     (tmp_path / "d").mkdir()
     with pytest.raises(DataFileError, match="not a zarr store"):
         TraceConfig.from_path(tmp_path / "d")
+
+
+def test_netcdf_with_only_groups_lists_them(tmp_path):
+    path = tmp_path / "two.nc"
+    make_da(name="eeg").to_dataset().to_netcdf(path, group="eeg", engine="netcdf4")
+    make_da(name="dff").to_dataset().to_netcdf(path, group="calcium", mode="a", engine="netcdf4")
+    with pytest.raises(DataFileError, match=r"two.nc: has no variables at its root; its groups are: "
+                                            r"(eeg, calcium|calcium, eeg); pass group=") as e:
+        TraceConfig.from_path(path)
+    assert "\n" not in str(e.value)
+    assert TraceConfig.from_path(path, group="calcium").trace_names()[0] == "ch0-syn0"
+
+
+def test_scripts_catching_loupe_config_error_catch_bad_files(tmp_path):
+    # Loupe scripts wrap from_path in `except LoupeConfigError`: a file whose time
+    # is not monotonic, or that has no time dim, must be caught by it.
+    path = tmp_path / "back.zarr"
+    da = make_da()
+    da.assign_coords(time=da.time.values[::-1]).to_dataset().to_zarr(path)
+    caught = []
+    for p in (path, tmp_path / "missing.zarr"):
+        try:
+            TraceConfig.from_path(p)
+        except LoupeConfigError as exc:
+            caught.append(exc)
+    assert len(caught) == 2 and all(isinstance(e, DataFileError) for e in caught)
 
 
 def test_truncated_netcdf_is_a_data_file_error(tmp_path):
@@ -256,6 +287,40 @@ def test_empty_variable_is_a_data_file_error(tmp_path):
     xr.Dataset({"v": (("channel", "time"), np.zeros((0, 4)))}, coords={"time": np.arange(4.0)}).to_zarr(path)
     with pytest.raises(DataFileError, match=r"variable 'v' is empty \(dim 'channel' has size 0\)"):
         TraceConfig.from_path(path)
+
+
+# -- the pyramid cache follows in-place changes of the store ---------------------------
+
+def _eeg_store(path, n=120_000, chunk=10_000):
+    da = xr.DataArray(np.zeros((2, n), "f4"), dims=("channel", "time"), name="data",
+                      coords={"time": np.arange(n) / 1000.0})
+    da.to_dataset().to_zarr(path, group="eeg", mode="w", zarr_format=3,
+                            encoding={"data": {"chunks": (2, chunk)}, "time": {"chunks": (chunk,)}})
+    return path
+
+
+def test_pyramid_is_rebuilt_after_a_middle_chunk_is_overwritten(tmp_path):
+    from loupe_tui.io.pyramid import Pyramid
+
+    store, cache = _eeg_store(tmp_path / "rec.zarr"), tmp_path / "cache"
+    src = TraceConfig.from_path(store, group="eeg").source()
+    pyr = Pyramid.open_or_build(src, cache)
+    assert np.nanmax(pyr.window(0, 120, 100).hi) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        zarr.open_group(store, mode="r+")["eeg/data"][0, 60_000:60_100] = 99999
+    again = TraceConfig.from_path(store, group="eeg").source()
+    assert again.fingerprint != src.fingerprint
+    assert Pyramid.open(again, cache) is None  # the old pyramid is not served
+    rebuilt = Pyramid.open_or_build(again, cache)
+    assert np.nanmax(rebuilt.window(0, 120, 100).hi) == 99999
+
+
+def test_fingerprint_ignores_other_groups_of_the_store(tmp_path):
+    store = _eeg_store(tmp_path / "rec.zarr")
+    fp = TraceConfig.from_path(store, group="eeg").source().fingerprint
+    make_da(name="dff").to_dataset().to_zarr(store, group="calcium", mode="a")
+    assert TraceConfig.from_path(store, group="eeg").source().fingerprint == fp
 
 
 # -- the lazy-loading proof: 24 h x 64 channels at 1 kHz -------------------------------

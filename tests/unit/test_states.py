@@ -332,6 +332,34 @@ def test_cli_keymap_list_init_convert(xdg, tmp_path, capsys):
     assert StateConfig.from_file(tmp_path / "o.toml") == StateConfig.from_file(src)
 
 
+def test_cli_keymap_convert_writes_the_format_of_the_output_extension(tmp_path, capsys):
+    toml_in = write(tmp_path, "k.toml", RODENT_TOML)
+    out = tmp_path / "out.json"
+    assert cli_main(["keymap", "convert", str(toml_in), str(out)]) == 0
+    doc = json.loads(out.read_text())  # JSON, in Loupe's state-definitions form
+    assert doc["keymap"]["Wake"] == ["w", "W"] and doc["label_colors"]["REM"] == [255, 0, 200, 128]
+    assert doc["keymap"]["Unknown"] == [] and doc["actions"]["nav.goto_time"] == ["g", "f9"]
+    assert StateConfig.from_file(out) == StateConfig.from_file(toml_in)
+    back = tmp_path / "back.TOML"
+    assert cli_main(["keymap", "convert", str(out), str(back)]) == 0
+    assert StateConfig.from_text(back.read_text(), format="toml") == StateConfig.from_file(toml_in)
+    for name in ("out.yaml", "noext"):
+        assert cli_main(["keymap", "convert", str(toml_in), str(tmp_path / name)]) == 2
+        assert ".toml" in capsys.readouterr().err and not (tmp_path / name).exists()
+
+
+def test_keymap_saves_are_atomic_and_fsync_the_directory(tmp_path, monkeypatch):
+    import loupe_tui.core.fsutil as fsutil
+
+    synced = []
+    monkeypatch.setattr(fsutil, "fsync_dir", lambda d: synced.append(Path(d)))
+    path = write(tmp_path, "k.toml", RODENT_TOML)
+    os.chmod(path, 0o640)
+    save_binding(path, state="NREM", keys=["N"])
+    assert synced == [tmp_path] and (path.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.toml"]
+
+
 # -- fuzzing: only LoupeConfigError, never anything else ------------------------------
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 atoms = st.one_of(st.text(max_size=6), st.integers(-300, 300), st.floats(allow_nan=False, allow_infinity=False),
