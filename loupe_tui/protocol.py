@@ -206,9 +206,16 @@ class VideoCommand(Message):
 
 @dataclass(frozen=True)
 class Snapshot(Message):
-    """Draw now and write the frame to ``path`` as PNG (figures, tests)."""
+    """Draw now and write the frame to ``path``: PNG, or a raw ``(h, w, 3)`` uint8 ``.npy`` array (tests)."""
 
     path: str = ""
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class Ping(Message):
+    """Answered at once by :class:`Pong` with the same ``seq`` (liveness, round-trip time)."""
+
     seq: int = 0
 
 
@@ -244,10 +251,12 @@ class Dragged(Message):
 
 @dataclass(frozen=True)
 class Scrolled(Message):
-    """Mouse wheel: ``steps`` (positive = forward in time) with modifier keys held."""
+    """Mouse wheel: ``steps`` (positive = forward in time) with modifier keys held,
+    over ``panel`` (a :class:`SetViewOption` target such as ``"trace:EEG"`` or ``"dense"``)."""
 
     steps: float = 0.0
     modifiers: tuple[str, ...] = ()
+    panel: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,13 @@ class KeyPressed(Message):
     """A key typed in the window, in canonical notation (:mod:`loupe_tui.core.keys`)."""
 
     key: str = ""
+
+
+@dataclass(frozen=True)
+class Pong(Message):
+    """The answer to :class:`Ping`."""
+
+    seq: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,37 @@
+"""``python -m render --connect SOCKET``: the GL window process.
+
+Started by :class:`loupe_tui.link.RenderLink` with stdin closed and output
+going to a log file; it connects to the terminal app's socket, answers the
+handshake and draws what it is told until ``Quit``, until its window is
+closed, or until the terminal app goes away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WxH, e.g. 1600x900, got {text!r}") from None
+    if w < 64 or h < 64:
+        raise argparse.ArgumentTypeError(f"window too small: {text}")
+    return w, h
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m render", description=__doc__.splitlines()[0])
+    ap.add_argument("--connect", required=True, metavar="SOCKET", help="Unix socket of the terminal app")
+    ap.add_argument("--size", type=_size, default=(1600, 900), metavar="WxH", help="window size (default 1600x900)")
+    ap.add_argument("--hidden", action="store_true", help="do not show the window (snapshots, tests)")
+    args = ap.parse_args(argv)
+    from render.loop import run
+
+    return run(args.connect, size=args.size, visible=not args.hidden)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The label state as the window needs it: per state, sorted spans and how much
+of any time range they cover.
+
+Labels reach the window as a full set (``SetLabels``) and then as edits
+(``ApplyLabelDiff``). Drawing asks one question per pixel column: how many
+seconds of each state fall in it. With per-state sorted, non-overlapping
+spans and prefix sums of their lengths, that is two binary searches per
+column border, so 21,600 spans cost the same as 20 for any window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+UNSCORED = -1
+
+
+class LabelSpans:
+    """Half-open spans ``[start, end)`` with a state each; states indexed by :attr:`states`.
+
+    Parameters
+    ----------
+    states : list of str
+        Known states, in hypnogram order; labels of other names are appended.
+    """
+
+    def __init__(self, states: list[str] | None = None):
+        self.states: list[str] = list(states or [])
+        self._spans: dict[tuple[float, float, str], None] = {}
+        self._per_state: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self.version = 0
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def set_states(self, states: list[str]) -> None:
+        """Order of states (hypnogram rows); labels of unknown names keep rows after them."""
+        extra = [s for s in self.states if s not in states]
+        self.states = list(states) + extra
+        self._changed()
+
+    def set(self, starts, ends, labels) -> None:
+        """Replace every span."""
+        self._spans = {(float(s), float(e), str(lb)): None for s, e, lb in zip(starts, ends, labels)}
+        self._changed()
+
+    def apply_diff(self, removed, added) -> None:
+        """Remove then add ``(start, end, label)`` spans."""
+        for s, e, lb in removed:
+            self._spans.pop((float(s), float(e), str(lb)), None)
+        for s, e, lb in added:
+            self._spans[(float(s), float(e), str(lb))] = None
+        self._changed()
+
+    def spans(self) -> list[tuple[float, float, str]]:
+        return sorted(self._spans)
+
+    def _changed(self) -> None:
+        self._per_state = None
+        self.version += 1
+        for _, _, lb in self._spans:
+            if lb not in self.states:
+                self.states.append(lb)
+
+    def _arrays(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        if self._per_state is None:
+            index = {s: i for i, s in enumerate(self.states)}
+            buckets: list[list[tuple[float, float]]] = [[] for _ in self.states]
+            for s, e, lb in self._spans:
+                if e > s:
+                    buckets[index[lb]].append((s, e))
+            self._per_state = []
+            for b in buckets:
+                a = np.array(sorted(b), np.float64).reshape(-1, 2)
+                lengths = a[:, 1] - a[:, 0]
+                self._per_state.append((a[:, 0].copy(), a[:, 1].copy(), np.concatenate([[0.0], np.cumsum(lengths)])))
+        return self._per_state
+
+    def covered_before(self, t: np.ndarray) -> np.ndarray:
+        """``(n_states, len(t))``: seconds of each state before each time ``t``."""
+        t = np.asarray(t, np.float64)
+        out = np.zeros((len(self.states), t.size))
+        for i, (starts, ends, cum) in enumerate(self._arrays()):
+            if not len(starts):
+                continue
+            k = np.searchsorted(starts, t, side="right")  # spans starting at or before t
+            last = np.maximum(k - 1, 0)
+            partial = np.clip(np.minimum(ends[last], t) - starts[last], 0.0, None)
+            out[i] = np.where(k > 0, cum[last] + partial, 0.0)
+        return out
+
+    def coverage(self, t0: float, t1: float, n: int) -> np.ndarray:
+        """``(n_states, n)``: seconds of each state in each of ``n`` equal columns of ``[t0, t1)``."""
+        edges = np.linspace(t0, t1, n + 1)
+        return np.diff(self.covered_before(edges), axis=1)
+
+    def columns(self, t0: float, t1: float, n: int) -> np.ndarray:
+        """State index shown in each column, or :data:`UNSCORED`.
+
+        A column shows the state covering most of it, when labels cover at
+        least half of the column (so a span's edges land within one column).
+        """
+        if not self.states or not self._spans:
+            return np.full(n, UNSCORED, np.int64)
+        cov = self.coverage(t0, t1, n)
+        best = cov.argmax(axis=0)
+        enough = cov.sum(axis=0) >= 0.5 * (t1 - t0) / n
+        return np.where(enough, best, UNSCORED)
+
+    def extent(self) -> tuple[float, float] | None:
+        if not self._spans:
+            return None
+        return min(s for s, _, _ in self._spans), max(e for _, e, _ in self._spans)
+
+
+def column_colors(cols: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """RGBA ``(n, 4)`` uint8 per column from state indices (``UNSCORED`` -> transparent)."""
+    out = np.zeros((len(cols), 4), np.uint8)
+    ok = cols >= 0
+    if ok.any() and len(palette):
+        out[ok] = palette[np.minimum(cols[ok], len(palette) - 1)]
+    return out

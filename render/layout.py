@@ -1,0 +1,145 @@
+"""Where everything goes in the window, in pixels (origin top-left). Pure.
+
+::
+
+    +-----------------------------------------+--------------+
+    | names |  label strip                    |              |
+    |-------+---------------------------------|  video       |
+    | names |  panel 0 (traces ...)           |  (placeholder)|
+    | names |  panel 1 ...                    |              |
+    |       |                                 |--------------|
+    |       |  time axis                      |  hypnogram   |
+    +-----------------------------------------+--------------+
+
+All plot panels share one x range (the data area), so the cursor, the
+selection, label overlays and the time axis line up across them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GUTTER = 104        # trace names, left of the data
+RIGHT_PAD = 12      # after the data area (dense scrollbar lives here)
+STRIP_H = 12
+AXIS_H = 22
+GAP = 6             # between panels
+TOP = 4
+
+
+@dataclass(frozen=True)
+class Rect:
+    """``x, y`` top-left corner, ``w, h`` size, in pixels."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def x1(self) -> float:
+        return self.x + self.w
+
+    @property
+    def y1(self) -> float:
+        return self.y + self.h
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px < self.x1 and self.y <= py < self.y1
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Result of :func:`compute_layout`.
+
+    Attributes
+    ----------
+    size : (w, h)
+    data : Rect
+        The shared plot area: x range of every plot panel, from the top of
+        the first panel to the bottom of the last.
+    panels : list of Rect
+        One per plot panel, full width including the name gutter.
+    strip, axis, video, hypnogram : Rect or None
+    """
+
+    size: tuple[int, int]
+    data: Rect
+    panels: list[Rect]
+    strip: Rect | None
+    axis: Rect
+    video: Rect | None
+    hypnogram: Rect | None
+
+    def data_rect(self, i: int) -> Rect:
+        """The data part of panel ``i`` (without the name gutter)."""
+        p = self.panels[i]
+        return Rect(self.data.x, p.y, self.data.w, p.h)
+
+
+def compute_layout(width: int, height: int, weights: list[tuple[float, float]], *, strip: bool = True,
+                   side: bool = True, hypnogram: bool = True) -> Layout:
+    """Lay out the window.
+
+    Parameters
+    ----------
+    width, height : int
+        Canvas size in pixels.
+    weights : list of (weight, min_height)
+        Per plot panel, top to bottom: share of the remaining height and a minimum.
+    strip : bool
+        Reserve the label strip above the plots.
+    side : bool
+        Reserve the right column (video placeholder and hypnogram).
+    hypnogram : bool
+        Show the hypnogram at the bottom of the right column.
+    """
+    side_w = int(min(max(0.25 * width, 200), 480)) if side and width >= 480 else 0
+    left_w = width - side_w
+    x0 = GUTTER if left_w > GUTTER + 100 else 0
+    data_w = max(left_w - x0 - RIGHT_PAD, 1)
+    y = TOP
+    strip_rect = None
+    if strip:
+        strip_rect = Rect(x0, y, data_w, STRIP_H)
+        y += STRIP_H + 4
+    bottom = height - AXIS_H
+    avail = max(bottom - y - GAP * max(len(weights) - 1, 0), 1)
+    heights = _split(avail, weights)
+    panels = []
+    for h in heights:
+        panels.append(Rect(0, y, left_w, h))
+        y += h + GAP
+    top = panels[0].y if panels else TOP
+    data = Rect(x0, top, data_w, max((panels[-1].y1 if panels else bottom) - top, 1))
+    axis = Rect(x0, bottom, data_w, AXIS_H)
+    video = hyp = None
+    if side_w:
+        hyp_h = int(min(max(0.3 * height, 110), 280)) if hypnogram else 0
+        video = Rect(left_w + 4, TOP, side_w - 10, height - TOP - hyp_h - (8 if hyp_h else 4))
+        if hyp_h:
+            hyp = Rect(left_w + 4, height - hyp_h - 4, side_w - 10, hyp_h)
+    return Layout((width, height), data, panels, strip_rect, axis, video, hyp)
+
+
+def _split(total: float, weights: list[tuple[float, float]]) -> list[int]:
+    """Heights proportional to weights, each at least its minimum when there is room."""
+    if not weights:
+        return []
+    w = [max(float(a), 1e-6) for a, _ in weights]
+    mins = [float(m) for _, m in weights]
+    if sum(mins) >= total:
+        return [int(total * m / sum(mins)) for m in mins]
+    fixed = [False] * len(w)
+    while True:
+        free = total - sum(m for m, f in zip(mins, fixed) if f)
+        wsum = sum(x for x, f in zip(w, fixed) if not f)
+        h = [mins[i] if fixed[i] else free * w[i] / wsum for i in range(len(w))]
+        low = [i for i in range(len(w)) if not fixed[i] and h[i] < mins[i]]
+        if not low:
+            break
+        for i in low:
+            fixed[i] = True
+    out = [int(v) for v in h]
+    out[-1] += int(total) - sum(out)
+    return out

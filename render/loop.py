@@ -1,0 +1,126 @@
+"""Start-up, handshake and the event loop of the window process.
+
+The loop never spins: it sleeps in ``glfw.wait_events_timeout`` until input
+arrives or the socket reader posts an empty event, then applies every
+message received (coalesced: under key-repeat only the newest window and
+cursor count), and draws one frame only if something changed. Idle, the
+process wakes once a second to notice a vanished terminal app.
+"""
+
+from __future__ import annotations
+
+import os
+
+from loupe_tui import protocol as P
+from render.connection import Connection
+
+IDLE_WAKE_S = 1.0
+HELLO_TIMEOUT_S = 30.0
+
+
+def handshake(conn: Connection) -> P.Hello | None:
+    """Wait for Hello; refuse another protocol version (returns None after telling why)."""
+    msg = conn.wait(HELLO_TIMEOUT_S)
+    if not isinstance(msg, P.Hello):
+        conn.send(P.ErrorRaised(f"expected Hello first, got {type(msg).__name__ if msg else 'nothing'}", fatal=True))
+        return None
+    if msg.version != P.PROTOCOL_VERSION:
+        conn.send(P.ErrorRaised(
+            f"protocol mismatch: the terminal app speaks version {msg.version}, this GL window speaks "
+            f"{P.PROTOCOL_VERSION}; install the same loupe-tui version for both", fatal=True))
+        return None
+    return msg
+
+
+def create_canvas(size: tuple[int, int], visible: bool):
+    """The VisPy canvas on glfw; raises RuntimeError with a human reason when there is no display."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise RuntimeError("no display: DISPLAY and WAYLAND_DISPLAY are not set")
+    from vispy import app
+
+    try:
+        app.use_app("glfw")
+        canvas = app.Canvas(size=size, title="loupe-tui", show=visible, vsync=False, keys=None)
+    except Exception as exc:
+        msg = " ".join(str(exc).split())
+        raise RuntimeError(f"no display: glfw could not open a GL window ({msg})") from exc
+    return canvas
+
+
+def gl_info() -> tuple[str, str]:
+    from vispy.gloo import gl
+
+    return str(gl.glGetParameter(gl.GL_RENDERER)), str(gl.glGetParameter(gl.GL_VERSION))
+
+
+def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = True) -> int:
+    """The window process: connect, handshake, open GL, loop until Quit or close. Returns the exit code."""
+    conn = Connection(sock_path)
+    if handshake(conn) is None:
+        conn.close()
+        return 2
+    try:
+        canvas = create_canvas(size, visible)
+    except RuntimeError as exc:
+        conn.send(P.ErrorRaised(str(exc), fatal=True))
+        conn.close()
+        return 3
+    import glfw
+
+    from render.input import InputRouter
+    from render.window import Window
+
+    window = Window(canvas, conn.send)
+    handle = canvas._backend._id  # the glfw window (VisPy keeps it on its backend)
+    closing = []
+    router = InputRouter(handle, window, conn.send, on_close=lambda: closing.append(True))
+    conn.wake = glfw.post_empty_event
+    renderer, version = gl_info()
+    w, h = canvas.physical_size
+    conn.send(P.Ready(renderer=renderer, gl_version=version, width=int(w), height=int(h), pid=os.getpid()))
+    try:
+        code = loop(conn, window, router, closing)
+    finally:
+        conn.close()
+        canvas.close()
+    return code
+
+
+def loop(conn: Connection, window, router, closing: list) -> int:
+    import glfw
+
+    while True:
+        msgs = conn.drain()
+        if not msgs and not window.needs_frame and not closing:
+            glfw.wait_events_timeout(IDLE_WAKE_S)
+            msgs = conn.drain()
+        else:
+            glfw.poll_events()
+        router.flush()
+        if closing:
+            conn.send(P.Closed())
+            return 0
+        for m in P.coalesce(msgs):
+            if isinstance(m, P.Quit):
+                return 0
+            if isinstance(m, P.Ping):
+                conn.send(P.Pong(m.seq))
+            elif isinstance(m, P.Snapshot):
+                _snapshot(conn, window, m)
+            else:
+                window.apply(m)
+        if window.needs_frame:
+            ms = window.render_frame()
+            conn.send(P.FrameDrawn(window.state.seq, round(ms, 3)))
+        if conn.closed and not msgs:
+            return 0  # the terminal app is gone: nothing left to show
+
+
+def _snapshot(conn: Connection, window, m: P.Snapshot) -> None:
+    try:
+        window.snapshot(m.path)
+        window.state.dirty.add("frame")  # the snapshot used the changes; show them on screen too
+        conn.send(P.SnapshotSaved(m.path, m.seq))
+    except Exception as exc:
+        conn.send(P.ErrorRaised(f"snapshot {m.path}: {type(exc).__name__}: {exc}"))
+

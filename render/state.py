@@ -1,0 +1,110 @@
+"""What the window was told to show: window, cursor, selection, labels, options.
+
+:class:`ViewState` applies command messages and remembers what changed
+(:attr:`ViewState.dirty`), so the window fetches data only when the window
+moved and redraws only when something changed. Pure: no GL, unit-testable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from loupe_tui import protocol as P
+from loupe_tui.core.colors import RGBA
+from render.labelspans import LabelSpans
+
+UNKNOWN_COLOR: RGBA = (128, 128, 128, 255)
+
+
+@dataclass
+class ViewState:
+    """State of the view, changed only by messages.
+
+    Attributes
+    ----------
+    t0, t1 : float
+        The window ``[t0, t1)`` in seconds.
+    cursor : float or None
+    selection : (float, float) or None
+    seq : int
+        ``seq`` of the newest SetWindow/SetCursor applied (reported in FrameDrawn).
+    labels : LabelSpans
+    colors : dict state -> RGBA
+    options : dict target -> dict of option values
+    focus : str
+        Target that keyboard Y-zoom acts on (highlighted).
+    dirty : set of str
+        What changed since the last frame: ``window``, ``cursor``,
+        ``selection``, ``labels``, ``colors``, ``options``, ``focus``, ``session``.
+    """
+
+    t0: float = 0.0
+    t1: float = 30.0
+    cursor: float | None = None
+    selection: tuple[float, float] | None = None
+    seq: int = 0
+    labels: LabelSpans = field(default_factory=LabelSpans)
+    colors: dict[str, RGBA] = field(default_factory=dict)
+    options: dict[str, dict] = field(default_factory=dict)
+    focus: str = ""
+    dirty: set[str] = field(default_factory=lambda: {"session"})
+
+    def apply(self, msg: P.Message) -> bool:
+        """Apply one command; False when the message is not a state command."""
+        if isinstance(msg, P.SetWindow):
+            if msg.t1 > msg.t0 and math.isfinite(msg.t0) and math.isfinite(msg.t1):
+                if (msg.t0, msg.t1) != (self.t0, self.t1):
+                    self.t0, self.t1 = float(msg.t0), float(msg.t1)
+                    self.dirty.add("window")
+                self.seq = msg.seq
+                self.dirty.add("frame")
+        elif isinstance(msg, P.SetCursor):
+            t = None if msg.t is None else float(msg.t)
+            if t != self.cursor:
+                self.cursor = t
+                self.dirty.add("cursor")
+            self.seq = msg.seq
+            self.dirty.add("frame")
+        elif isinstance(msg, P.SetSelection):
+            sel = None if msg.t0 is None or msg.t1 is None else (float(min(msg.t0, msg.t1)), float(max(msg.t0, msg.t1)))
+            if sel != self.selection:
+                self.selection = sel
+                self.dirty.add("selection")
+        elif isinstance(msg, P.SetLabels):
+            self.labels.set(msg.starts, msg.ends, msg.labels)
+            self.dirty.add("labels")
+        elif isinstance(msg, P.ApplyLabelDiff):
+            self.labels.apply_diff(msg.removed, msg.added)
+            self.dirty.add("labels")
+        elif isinstance(msg, P.SetStateColors):
+            self.colors = {str(k): tuple(int(c) for c in v) + ((255,) if len(v) == 3 else ())
+                           for k, v in msg.colors.items()}
+            self.labels.set_states(list(self.colors))
+            self.dirty.add("colors")
+        elif isinstance(msg, P.SetViewOption):
+            self.options.setdefault(msg.target, {}).update(msg.options)
+            self.dirty.add("options")
+            if msg.target in ("label_strip", "hypnogram") and "visible" in msg.options:
+                self.dirty.add("layout")
+        elif isinstance(msg, P.SetFocus):
+            if msg.target != self.focus:
+                self.focus = msg.target
+                self.dirty.add("focus")
+        else:
+            return False
+        return True
+
+    def option(self, target: str, name: str, default=None):
+        return self.options.get(target, {}).get(name, default)
+
+    def palette(self) -> np.ndarray:
+        """``(n_states, 4)`` uint8: the colour of every state in :attr:`labels` order."""
+        return np.array([self.colors.get(s, UNKNOWN_COLOR) for s in self.labels.states] or
+                        np.zeros((0, 4)), np.uint8).reshape(-1, 4)
+
+    def take_dirty(self) -> set[str]:
+        d, self.dirty = self.dirty, set()
+        return d

@@ -1,0 +1,254 @@
+"""The GL window: canvas, layout, message dispatch and the frame.
+
+:class:`Window` owns the VisPy canvas, the :class:`~render.state.ViewState`,
+the plot panels (built from the session spec through
+:data:`render.panels.PANEL_KINDS`) and the fixed parts (label strip,
+overlays, cursor and selection, time axis, hypnogram, video placeholder).
+It applies command messages, fetches data only when the window moved, and
+draws only when something changed. It never reads the socket: the loop
+(:mod:`render.loop`) hands it messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from vispy import gloo
+from vispy.gloo import gl
+
+from loupe_tui import protocol as P
+from loupe_tui.viewspec import OpenSession, open_spec
+from render.layout import Layout, Rect, compute_layout
+from render.panels import make_panel
+from render.panels.base import Frame, Panel
+from render.panels.events import EventLines
+from render.panels.hypnogram import Hypnogram
+from render.panels.labels import LabelLayers
+from render.panels.marks import Marks
+from render.panels.time_axis import TimeAxis
+from render.panels.video import VideoPlaceholder
+from render.state import ViewState
+from render.visuals.text import Labels
+
+PANEL_RGBA = (22, 22, 28, 255)
+BACKGROUND = tuple(c / 255 for c in PANEL_RGBA)  # one colour: no full-window background pass to fill
+GLOBAL_TARGETS = ("label_overlays", "label_strip", "hypnogram", "epochs", "cursor", "selection", "events")
+
+
+class Window:
+    """Everything drawn in the canvas.
+
+    Parameters
+    ----------
+    canvas : vispy.app.Canvas
+    emit : callable(Message)
+        Sends an event to the terminal app (errors, frames).
+    """
+
+    def __init__(self, canvas, emit: Callable[[P.Message], None]):
+        self.canvas = canvas
+        self.emit = emit
+        self.state = ViewState()
+        self.session: OpenSession | None = None
+        self.panels: list[Panel] = []
+        self.layout: Layout | None = None
+        self.labels = LabelLayers()
+        self.marks = Marks()
+        self.axis = TimeAxis()
+        self.hypnogram = Hypnogram((0.0, 1.0))
+        self.video = VideoPlaceholder([])
+        self.events: EventLines | None = None
+        self._names = Labels(font_size=8, anchor_x="left")
+        self._ticks = Labels(font_size=8, anchor_x="center", color=(0.7, 0.7, 0.75, 1))
+        self._small = Labels(font_size=7, anchor_x="left", color=(0.8, 0.8, 0.85, 1))
+        self._small_c = Labels(font_size=7, anchor_x="center", color=(0.6, 0.6, 0.65, 1))
+        self._placeholder = Labels(font_size=9, anchor_x="center", color=(0.45, 0.45, 0.5, 1))
+        self._n_px = 0
+        self.last_draw_ms = 0.0
+        canvas.events.resize.connect(lambda ev: self.state.dirty.add("layout"))
+        canvas.events.draw.connect(lambda ev: self.draw())
+
+    # -- messages ---------------------------------------------------------------
+    def apply(self, msg: P.Message) -> None:
+        """Apply one command (not Snapshot/Quit: the loop handles those)."""
+        try:
+            if isinstance(msg, P.LoadSession):
+                self.load_session(msg.spec)
+            elif self.state.apply(msg):
+                if isinstance(msg, P.SetViewOption):
+                    self._route_option(msg.target, msg.options)
+            elif isinstance(msg, P.VideoCommand):
+                pass  # handled by the video panel (a later issue)
+            else:
+                self.emit(P.ErrorRaised(f"the window does not handle {type(msg).__name__}"))
+        except Exception as exc:  # a bad message must not take the window down
+            self.emit(P.ErrorRaised(f"{type(msg).__name__}: {type(exc).__name__}: {exc}"))
+
+    def load_session(self, spec: dict) -> None:
+        """Open the spec's sources and build its panels (replacing any previous session)."""
+        self.session = session = open_spec(spec)
+        self.panels = []
+        seen: dict[str, int] = {}
+        for i, op in enumerate(session.panels):
+            try:
+                self.panels.append(make_panel(op, i, self.state, ordinal=seen.get(op.kind, 0)))
+                seen[op.kind] = seen.get(op.kind, 0) + 1
+            except Exception as exc:
+                self.emit(P.ErrorRaised(f"panel {i} ({op.kind}): {type(exc).__name__}: {exc}"))
+        self.events = EventLines(session.events) if session.events else None
+        for target, opts in session.options.items():
+            self.state.options.setdefault(target, {})
+            self.state.options[target] = {**opts, **self.state.options[target]}
+        self.hypnogram = Hypnogram(session.span)
+        self.video = VideoPlaceholder(session.videos)
+        if not self.state.labels.states:
+            self.state.labels.set_states([s for s, _ in session.states])
+            self.state.colors = {**dict(session.states), **self.state.colors}
+        for target, opts in self.state.options.items():
+            self._route_option(target, opts, report=False)
+        self.state.dirty |= {"session", "layout", "window"}
+
+    def _route_option(self, target: str, options: dict, report: bool = True) -> None:
+        if target in GLOBAL_TARGETS:
+            return
+        hit = False
+        if self.video is not None and target in self.video.targets():
+            hit = True
+            unknown = self.video.set_option(target, options)
+            if unknown and report:
+                self.emit(P.ErrorRaised(f"{target}: unknown option(s) {', '.join(unknown)}"))
+        for p in self.panels:
+            if target in p.targets():
+                hit = True
+                unknown = p.set_option(target, options)
+                if unknown and report:
+                    self.emit(P.ErrorRaised(f"{target}: unknown option(s) {', '.join(unknown)}"))
+        if not hit and report and self.session is not None:
+            self.emit(P.ErrorRaised(f"no view option target {target!r} in this window"))
+
+    # -- hit testing (mouse) -----------------------------------------------------
+    def time_at(self, x: float) -> float:
+        d = self.layout.data if self.layout else Rect(0, 0, 1, 1)
+        return self.state.t0 + (x - d.x) / d.w * (self.state.t1 - self.state.t0)
+
+    def where(self, x: float, y: float) -> tuple[str, float | None]:
+        """``(target, time)`` under framebuffer pixel ``(x, y)``; time None where there is none."""
+        lay = self.layout
+        if lay is None:
+            return "", None
+        if lay.hypnogram is not None and lay.hypnogram.contains(x, y):
+            return "hypnogram", self.hypnogram.time_at(x)
+        if lay.video is not None and lay.video.contains(x, y):
+            return "video:0", None
+        in_x = lay.data.x <= x < lay.data.x1
+        for p in self.panels:
+            if p.rect.contains(x, y):
+                return p.target_at(x, y), (self.time_at(x) if in_x else None)
+        if lay.strip is not None and lay.strip.contains(x, y):
+            return "label_strip", self.time_at(x)
+        return "", (self.time_at(x) if in_x and lay.data.y <= y < lay.axis.y1 else None)
+
+    # -- frame --------------------------------------------------------------------
+    @property
+    def needs_frame(self) -> bool:
+        return bool(self.state.dirty)
+
+    def prepare(self) -> None:
+        """Layout, data fetch and uploads for what changed; cheap when nothing did."""
+        dirty = self.state.take_dirty()
+        size = tuple(int(v) for v in self.canvas.physical_size)
+        if self.layout is None or self.layout.size != size or dirty & {"layout", "session"}:
+            self._relayout(size)
+            dirty.add("window")
+        n_px = max(int(round(self.layout.data.w)), 1)
+        frame = self._frame()
+        if "window" in dirty or n_px != self._n_px:
+            self._n_px = n_px
+            for p in self.panels:
+                p.update(self.state.t0, self.state.t1, n_px)
+        self.labels.update(frame, n_px)
+        self.marks.update(frame, self.layout.data)
+        if self.events is not None:
+            self.events.update(frame, self.layout.data, [self.layout.data_rect(i) for i in range(len(self.panels))])
+        self.axis.update(frame, self.layout.axis, self.layout.data)
+        self.hypnogram.update(frame)
+        self._set_texts()
+
+    def _relayout(self, size) -> None:
+        st = self.state
+        self.layout = lay = compute_layout(size[0], size[1], [p.weight() for p in self.panels],
+                                           strip=bool(st.option("label_strip", "visible", True)),
+                                           hypnogram=bool(st.option("hypnogram", "visible", True)))
+        for i, p in enumerate(self.panels):
+            p.set_geometry(lay.panels[i], lay.data_rect(i))
+        self.hypnogram.set_rect(lay.hypnogram)
+        self.video.set_rect(lay.video)
+
+    def _frame(self) -> Frame:
+        ratio = self.canvas.physical_size[0] / max(self.canvas.size[0], 1)
+        return Frame(self.canvas, tuple(int(v) for v in self.canvas.physical_size), self.state.t0,
+                     self.state.t1, self.state, ratio)
+
+    def _set_texts(self) -> None:
+        r = self._frame().ratio
+
+        def split(items):
+            return [t for t, _, _ in items], [(x / r, y / r) for _, x, y in items]
+
+        names = [t for p in self.panels for t in p.texts()]
+        hyp_names, hyp_ticks = self.hypnogram.texts()
+        self._names.set(*split(names))
+        self._ticks.set(*split(self.axis.texts()))
+        self._small.set(*split(hyp_names))
+        self._small_c.set(*split(hyp_ticks))
+        self._placeholder.set(*split(self.video.texts()))
+
+    def draw(self) -> None:
+        """Draw the whole frame into the current framebuffer (screen or snapshot FBO)."""
+        if self.layout is None:
+            self.prepare()
+        frame = self._frame()
+        gloo.set_state(blend=True, depth_test=False, blend_func=("src_alpha", "one_minus_src_alpha"))
+        frame.whole()
+        gloo.clear(color=BACKGROUND)
+        self.axis.draw_grid(frame)
+        self.marks.draw_under(frame)
+        for p in self.panels:
+            p.draw(frame)
+        self.labels.draw_overlays(frame, [self.layout.data_rect(i) for i in range(len(self.panels))])
+        if self.events is not None:
+            self.events.draw(frame)  # above label shading, by design
+        self.marks.draw_cursor(frame)
+        self.labels.draw_strip(frame, self.layout.strip)
+        self.axis.draw(frame)
+        self.hypnogram.draw(frame)
+        self.video.draw(frame)
+        frame.whole()
+        for labels in (self._names, self._ticks, self._small, self._small_c, self._placeholder):
+            labels.draw(self.canvas)
+
+    def render_frame(self) -> float:
+        """Prepare, draw to the screen, swap and wait for GL; returns milliseconds."""
+        t = time.perf_counter()
+        self.canvas.set_current()
+        self.prepare()
+        self.draw()
+        self.canvas.swap_buffers()
+        gl.glFinish()
+        self.last_draw_ms = (time.perf_counter() - t) * 1000.0
+        return self.last_draw_ms
+
+    def snapshot(self, path: str) -> None:
+        """Draw the current state offscreen and write it to ``path``: PNG, or the raw
+        ``(h, w, 3)`` uint8 array when ``path`` ends in ``.npy`` (tests, no image library)."""
+        from vispy.io import write_png
+
+        self.canvas.set_current()
+        self.prepare()
+        img = self.canvas.render(alpha=False)
+        if str(path).endswith(".npy"):
+            np.save(path, img)
+        else:
+            write_png(path, img)

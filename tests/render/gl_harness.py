@@ -1,0 +1,144 @@
+"""Fixtures and helpers for tests that run the real GL window (under Xvfb + Mesa).
+
+* :func:`gl_env`: an environment with a display: ``$DISPLAY`` if set, else a
+  private Xvfb started here. With ``CI`` set, a missing Xvfb fails the tests
+  (they must not pass by skipping); elsewhere they skip with the reason.
+* :class:`Harness`: a :class:`~loupe_tui.link.RenderLink` driven from sync
+  tests through an asyncio loop in a thread: start, send, wait for events,
+  snapshot to a numpy image.
+* :func:`pixel_data`: small synthetic recordings whose drawing is predictable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from loupe_tui import protocol as P
+from loupe_tui.link import RenderLink
+from loupe_tui.xvfb import Xvfb, XvfbError
+
+SIZE = (1000, 600)
+STATES = {"Wake": [0, 200, 40, 255], "NREM": [40, 30, 255, 255], "REM": [255, 40, 150, 255]}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def gl_env():
+    """Environment with a working display for the window process."""
+    if os.environ.get("DISPLAY"):
+        yield dict(os.environ)
+        return
+    x = Xvfb()
+    try:
+        x.start()
+    except XvfbError as exc:
+        if in_ci():
+            pytest.fail(f"GL tests need a display: {exc}")
+        pytest.skip(f"no DISPLAY and {exc}")
+    try:
+        yield x.env()
+    finally:
+        x.stop()
+
+
+class Harness:
+    """A GL window for one test module, driven synchronously."""
+
+    def __init__(self, env: dict, tmp: Path, size=SIZE, hidden: bool = True):
+        self.env, self.tmp, self.size = env, tmp, size
+        self.events: list[P.Message] = []
+        self._cond = threading.Condition()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        cmd = [sys.executable, "-m", "render", "--size", f"{size[0]}x{size[1]}"] + (["--hidden"] if hidden else [])
+        self.link = RenderLink(self._on_event, env=env, log_path=tmp / "render.log", command=cmd)
+        self._snap = 0
+
+    def _on_event(self, msg: P.Message) -> None:
+        with self._cond:
+            self.events.append(msg)
+            self._cond.notify_all()
+
+    def run(self, coro, timeout: float = 60.0):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self, initial: list[P.Message]) -> P.Ready:
+        return self.run(self.link.start(initial))
+
+    def restart(self, initial: list[P.Message] | None = None) -> P.Ready:
+        return self.run(self.link.restart(initial))
+
+    def send(self, *msgs: P.Message) -> None:
+        for m in msgs:
+            self.loop.call_soon_threadsafe(self.link.send, m)
+
+    def wait_for(self, pred, timeout: float = 30.0, since: int = 0) -> P.Message:
+        """The first event (from index ``since``) for which ``pred`` is true."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for m in self.events[since:]:
+                    if pred(m):
+                        return m
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching event within {timeout} s; got {self.events[since:][-10:]}")
+                self._cond.wait(left)
+
+    def snapshot(self) -> np.ndarray:
+        """The current frame as ``(h, w, 3)`` uint8 (after every message sent before)."""
+        self._snap += 1
+        path = self.tmp / f"snap{self._snap}.npy"
+        n = len(self.events)
+        self.send(P.Snapshot(str(path), self._snap))
+        self.wait_for(lambda m: isinstance(m, P.SnapshotSaved) and m.seq == self._snap, since=n)
+        return np.load(path)[..., :3]
+
+    def errors(self, since: int = 0) -> list[str]:
+        return [m.message for m in self.events[since:] if isinstance(m, P.ErrorRaised)]
+
+    def close(self) -> None:
+        try:
+            self.run(self.link.stop(), timeout=15)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(5)
+
+
+def sine_traces(tmp: Path) -> xr.DataArray:
+    """3 traces, 100 Hz, 120 s: a 1 Hz sine (amplitude 1), a 3 Hz sine (amplitude 1000), a ramp."""
+    fs, n = 100.0, 12_000
+    t = np.arange(n) / fs
+    data = np.stack([np.sin(2 * np.pi * t), 1000 * np.sin(2 * np.pi * 3 * t), t - 60]).astype(np.float32)
+    return xr.DataArray(data, dims=("channel", "time"), name="sig",
+                        coords={"channel": ["sine", "big", "ramp"], "time": t})
+
+
+def dense_traces() -> xr.DataArray:
+    """6 sines on one axis, each its own hue group (colour)."""
+    fs, n = 100.0, 12_000
+    t = np.arange(n) / fs
+    data = np.stack([np.sin(2 * np.pi * (1 + k) * t) for k in range(6)]).astype(np.float32)
+    return xr.DataArray(data, dims=("channel", "time"), name="dense",
+                        coords={"channel": [f"d{k}" for k in range(6)], "grp": ("channel", list(range(6))),
+                                "time": t})
+
+
+DENSE_PALETTE = {0: "#ff0000", 1: "#00ff00", 2: "#0000ff", 3: "#ffff00", 4: "#00ffff", 5: "#ff00ff"}
+
+
+def labels_message(spans) -> P.SetLabels:
+    return P.SetLabels(tuple(s for s, _, _ in spans), tuple(e for _, e, _ in spans), tuple(lb for _, _, lb in spans))
