@@ -28,6 +28,7 @@ _EXPORTS = {
     "Session": "loupe_tui.core.session",
     "LoupeConfigError": "loupe_tui.errors",
     "LoupeError": "loupe_tui.errors",
+    "view": "loupe_tui.api",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loupe_tui.demo import default_demo_dir, describe, ensure_demo
-from loupe_tui.demo._store import stored_bytes
+# Light: the demo builder (xarray, zarr, numba) is imported in run(), not for --help.
+from loupe_tui.core.paths import default_demo_dir
 
 
 def register(sub) -> None:
@@ -30,6 +30,8 @@ def register(sub) -> None:
 
 
 def _size(path: Path) -> str:
+    from loupe_tui.demo._store import stored_bytes
+
     n = float(stored_bytes(path)) if path.exists() else 0.0
     for unit in ("B", "kB", "MB"):
         if n < 1000:
@@ -39,6 +41,8 @@ def _size(path: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from loupe_tui.demo import describe, ensure_demo
+
     paths = ensure_demo(args.out, hours=args.hours, rebuild=args.rebuild,
                         progress=lambda line: print(f"  {line}", flush=True))
     print(f"demo {'built' if paths.built else 'ready (cached)'}: {paths.root}")
@@ -48,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"  {name:<12}{'':>9}  {where:<22} {what}")
     if not args.build_only:
-        # The terminal app does not exist yet; when it does, open it here:
-        # return run_app(paths)
-        print("the terminal app is not available yet: the files above are ready to open")
+        from loupe_tui.commands.open import open_demo
+        return open_demo(paths)
     return 0

@@ -103,11 +103,18 @@ ACTIONS: tuple[Action, ...] = (
     _a("view.heatmap_controls", "ctrl+shift+h", "Heatmap controls (vmin, vmax, colormap, decimation)", "view"),
     _a("view.raster_controls", "ctrl+shift+r", "Raster controls (proportional rows, brightness)", "view"),
     _a("view.restart_gl", "f5", "Restart the GL window", "view"),
+    # Loupe's menu-only dialogs: no default key (the palette and ':' reach them);
+    # bind one in the keymap file if you use it often.
+    _a("view.event_styles", (), "Global event styles (colour, line style, width, alpha)", "view"),
+    _a("view.overlay_alpha", (), "Label overlay shading (alpha, shown)", "view"),
     # video
     _a("video.frame_next", "right", "Step the target video one frame forward", "video"),
     _a("video.frame_prev", "left", "Step the target video one frame back", "video"),
     _a("video.play_pause", "space", "Play/pause video", "video"),
     _a("video.cycle_target", "ctrl+o", "Choose the video that frame steps move (cycles)", "video"),
+    _a("video.choose_target", (), "Choose the video that frame steps move (dialog)", "video"),
+    _a("video.speed", (), "Video playback speed (0.25x-4x)", "video"),
+    _a("video.visibility", (), "Show or hide each video (dialog)", "video"),
     *(_a(f"video.toggle_{i}", f"ctrl+shift+{i}", f"Show/hide video {i}", "video") for i in range(1, 10)),
     # app
     _a("app.command_line", ":", "Command line (typed commands, e.g. :goto 1:00:00)", "app"),

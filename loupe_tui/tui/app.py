@@ -1,0 +1,52 @@
+"""The terminal app: one screen, keys from the live keymap, layout in ``app.tcss``.
+
+Textual's own bindings (Ctrl+Q quit, Ctrl+C, Ctrl+P palette, Tab focus) are
+switched off: every key goes through the action registry and the keymap, so
+each one can be remapped (see :mod:`loupe_tui.tui.screens.main`).
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from loupe_tui.tui.screens.main import MainScreen
+
+
+class LoupeApp(App, inherit_bindings=False):
+    """The scorer; ``run()`` returns the :class:`IntervalLabelSet` when it exits.
+
+    Parameters
+    ----------
+    context : ScorerContext
+        The session, keymap, configs and options to score with.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "loupe-tui"
+    ENABLE_COMMAND_PALETTE = False   # Ctrl+P is the registry's "app.palette"
+
+    def __init__(self, context):
+        super().__init__()
+        self.context = context
+        self.use_command_palette = True   # opened by the action, not by a Textual binding
+
+    def on_mount(self) -> None:
+        self.main = MainScreen(self.context)
+        self.push_screen(self.main)
+
+    @property
+    def labels(self):
+        return self.context.session.labels
+
+    # hooks of the command palette's provider (loupe_tui.tui.palette)
+    def run_registry_action(self, action_id: str) -> None:
+        self.main.run_action(action_id)
+
+    def registry_action_keys(self):
+        return self.main.states.action_keys
+
+    def registry_action_available(self, action_id: str) -> bool:
+        n = len(self.context.videos)
+        if action_id.startswith("video.toggle_"):
+            return int(action_id.rsplit("_", 1)[1]) <= n
+        return n > 0 or action_id != "video.cycle_target"

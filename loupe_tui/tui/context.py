@@ -1,0 +1,135 @@
+"""What the scorer screen works on, resolved from ``view()``'s arguments.
+
+No Textual here: a :class:`ScorerContext` is built by :mod:`loupe_tui.api`
+(or a test) and handed to :class:`~loupe_tui.tui.app.LoupeApp`. It holds the
+:class:`~loupe_tui.core.session.Session` (the single source of truth), the
+live keymap, the configs the GL window is built from, and the traces the
+terminal preview draws.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from loupe_tui.core.colors import RGBA
+from loupe_tui.core.session import Session
+from loupe_tui.core.states import KeymapWatcher, StateConfig
+
+
+@dataclass(frozen=True)
+class PreviewTrace:
+    """One channel the terminal trace preview can draw."""
+
+    name: str
+    source: Any          # a TraceSource
+    channel: int
+    color: RGBA
+
+
+@dataclass(eq=False)
+class ScorerContext:
+    """Everything one scoring session of the terminal app needs.
+
+    Parameters
+    ----------
+    session : Session
+        Window, cursor, selection, epochs and the labels.
+    states : StateConfig
+        State hotkeys, colours and action keys (replaced when the keymap file changes).
+    title : str
+        Recording name for the status bar.
+    configs : list
+        The validated view configs (TraceConfig, HeatmapConfig, RasterConfig, Zip).
+    videos : list of VideoConfig
+    global_events : GlobalEventsConfig or None
+    keymap_watcher : KeymapWatcher or None
+        Re-reads the keymap file when it changes on disk.
+    keymap_loader : callable or None
+        ``path -> StateConfig`` that re-applies ``keymap=``/``label_colors=``
+        (for a keymap file written elsewhere by the keymap screen).
+    window : bool
+        Start the GL window (False: terminal views only).
+    label_overlays : bool
+        Label shading over the traces starts on.
+    cache_dir : Path or None
+        Pyramid cache (default: :func:`loupe_tui.io.pyramid.default_cache_dir`).
+    """
+
+    session: Session
+    states: StateConfig
+    title: str = "recording"
+    configs: list = field(default_factory=list)
+    videos: list = field(default_factory=list)
+    global_events: Any = None
+    keymap_watcher: KeymapWatcher | None = None
+    keymap_loader: Any = None
+    window: bool = True
+    label_overlays: bool = True
+    cache_dir: Path | None = None
+    link_log: Path | None = None
+
+    @property
+    def labels(self):
+        return self.session.labels
+
+    def preview_traces(self) -> list[PreviewTrace]:
+        """Every trace channel of the TraceConfigs and Zips, in display order."""
+        from loupe_tui.config import TraceConfig, Zip
+
+        out: list[PreviewTrace] = []
+        for cfg in self.configs:
+            members = cfg.configs if isinstance(cfg, Zip) else [cfg] if isinstance(cfg, TraceConfig) else []
+            for i, tc in enumerate(members):
+                src = tc.source()
+                colors = ([cfg.config_colors()[i]] * tc.n_traces if isinstance(cfg, Zip)
+                          else tc.trace_colors())
+                out += [PreviewTrace(n, src, ch, colors[ch]) for ch, n in enumerate(tc.trace_names())]
+        return out
+
+    def event_times(self) -> np.ndarray:
+        """Sorted times of the global events (empty without them)."""
+        if self.global_events is None:
+            return np.empty(0)
+        parts = [t for _, _, t in self.global_events.events()]
+        return np.sort(np.concatenate(parts)) if parts else np.empty(0)
+
+    def frame_times(self, video: int) -> np.ndarray | None:
+        """Frame times of video ``video`` (None when there is no such video)."""
+        if 0 <= video < len(self.videos):
+            return self.videos[video].frame_times()
+        return None
+
+
+def recording_span(configs: list) -> tuple[float, float]:
+    """The time range ``[t0, t1)`` covered by the configs' data.
+
+    Raises
+    ------
+    ValueError
+        When no config has any sample.
+    """
+    from loupe_tui.config import HeatmapConfig, RasterConfig, TraceConfig, Zip
+
+    lo, hi = math.inf, -math.inf
+    for cfg in configs:
+        axes = []
+        if isinstance(cfg, (TraceConfig, HeatmapConfig)):
+            axes = [cfg.time_axis]
+        elif isinstance(cfg, Zip):
+            axes = [c.time_axis for c in cfg.configs]
+        elif isinstance(cfg, RasterConfig):
+            t = cfg.data[cfg.time_col].cast(float).drop_nulls().to_numpy()
+            t = t[np.isfinite(t)]
+            if len(t):
+                lo, hi = min(lo, float(t.min())), max(hi, float(t.max()) + 1e-3)
+        for ax in axes:
+            if ax.n:
+                lo, hi = min(lo, float(ax.time_of(0))), max(hi, float(ax.t_end))
+    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+        raise ValueError("the data has no samples: nothing to score")
+    return lo, hi

@@ -1,0 +1,1 @@
+"""Widgets of the terminal app: each draws one view and posts messages."""

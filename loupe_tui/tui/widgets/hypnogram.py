@@ -1,0 +1,134 @@
+"""The whole recording's hypnogram in coloured blocks, with the window marked.
+
+One row per state (the keymap's order, then any other label in the file).
+A column shows a full block in the row of the state covering most of it and
+a thin bar in the rows of other states it holds, so a 4 s REM epoch is still
+visible on a 24 h overview (like min/max decimation, for states). The
+current window's columns are highlighted; ``zoomed`` shows a span of 64
+windows around it instead of the whole recording.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.strip import Strip
+from textual.widget import Widget
+
+from loupe_tui.core.timefmt import format_time
+from loupe_tui.tui.widgets._draw import (BG, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
+                                         column_of, column_range, dominant_codes, nice_step,
+                                         present_codes, rgba_tuple)
+
+ZOOM_WINDOWS = 64
+
+
+class Hypnogram(Widget):
+    """Overview of every label of the recording."""
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id)
+        self.zoomed = False
+        self._view: ViewState | None = None
+        self._labels = None
+        self._states: list[str] = []
+        self._colors: dict[str, tuple] = {}
+        self._painter = StripPainter()
+        self._cols_key = None
+        self._cols: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+        self._strips: list[Strip] | None = None
+
+    def show(self, view: ViewState, labels, states: list[str], colors: dict[str, tuple],
+             labels_changed: bool = False) -> None:
+        """Draw ``labels`` with the window of ``view`` marked; ``labels_changed`` recomputes columns."""
+        self._view, self._labels, self._colors = view, labels, colors
+        if labels_changed or states != self._states:
+            self._cols_key = None
+        self._states = list(states)
+        self._strips = None
+        self.refresh()
+
+    def toggle_zoom(self) -> bool:
+        self.zoomed = not self.zoomed
+        self._cols_key, self._strips = None, None
+        self.refresh()
+        return self.zoomed
+
+    def rows_needed(self) -> int:
+        names = set(self._states)
+        extra = [n for n in (self._labels.label_names if self._labels is not None else ()) if n not in names]
+        return max(1, len(self._states) + len(extra)) + 1
+
+    def _span(self) -> tuple[float, float]:
+        v = self._view
+        lo, hi = v.span
+        if not self.zoomed:
+            return lo, hi
+        half = (v.t1 - v.t0) * ZOOM_WINDOWS / 2
+        mid = (v.t0 + v.t1) / 2
+        a = max(lo, mid - half)
+        b = min(hi, a + 2 * half)
+        return max(lo, b - 2 * half), b
+
+    def _columns(self, n: int, span: tuple[float, float]):
+        key = (n, span, tuple(self._states))
+        if key == self._cols_key:
+            return self._cols
+        ls = self._labels
+        names = list(ls.label_names)
+        rows = list(self._states) + [s for s in names if s not in self._states]
+        # label code -> row
+        to_row = np.array([rows.index(nm) for nm in names], np.int64) if names else np.empty(0, np.int64)
+        codes = to_row[ls.codes] if len(ls.codes) else np.empty(0, np.int64)
+        dom = dominant_codes(ls.starts, ls.ends, codes, span[0], span[1], n)
+        pres = present_codes(ls.starts, ls.ends, codes, len(rows), span[0], span[1], n)
+        self._cols, self._cols_key = (dom, pres, rows), key
+        return self._cols
+
+    def render_line(self, y: int) -> Strip:
+        if self._strips is None or len(self._strips) != self.size.height:
+            self._strips = self._render_all()
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+
+    def _render_all(self) -> list[Strip]:
+        width, height = self.size.width, self.size.height
+        p = self._painter
+        n = width - GUTTER
+        if self._view is None or self._labels is None or n < 4 or height < 2:
+            return [Strip.blank(width, p.style(bg=BG))] * height
+        span = self._span()
+        dom, pres, rows = self._columns(n, span)
+        win = np.zeros(n, bool)
+        a, b = column_range(self._view.t0, self._view.t1, span[0], span[1], n)
+        win[a:b] = True
+        out: list[Strip] = []
+        for r, state in enumerate(rows[: height - 1]):
+            col = rgba_tuple(self._colors.get(state))
+            chars = np.where(dom == r, "█", np.where(pres[r], "▏", " "))
+            keys = win.astype(np.int64)
+            styles = [p.style(col, BG), p.style(col, WINDOW_BG)]
+            out.append(p.strip("".join(chars.tolist()), keys, styles, width, [p.gutter(state, col, BG)]))
+        while len(out) < height - 1:
+            out.append(Strip.blank(width, p.style(bg=BG)))
+        out.append(self._axis(span, n, win, width))
+        return out
+
+    def _axis(self, span: tuple[float, float], n: int, win: np.ndarray, width: int) -> Strip:
+        p = self._painter
+        text = ["─"] * n
+        keys = win.astype(np.int64)
+        lo, hi = span
+        step = nice_step((hi - lo) / max(1, n // 10))
+        t = np.ceil(lo / step) * step
+        while t < hi:
+            k = column_of(t, lo, hi, n)
+            label = "┴" + format_time(t).removesuffix(":00") if step >= 60 else "┴" + format_time(t)
+            if 0 <= k and k + len(label) <= n and all(c == "─" for c in text[k:k + len(label)]):
+                text[k:k + len(label)] = list(label)
+            t += step
+        c = column_of(self._view.cursor, lo, hi, n)
+        if 0 <= c < n:
+            text[c] = "▲"
+            keys[c] = 2
+        styles = [p.style(DIM, BG), p.style(DIM, WINDOW_BG), p.style(CURSOR, BG, bold=True)]
+        tag = "zoom" if self.zoomed else "all"
+        return p.strip("".join(text), keys, styles, width, [p.gutter(tag, DIM, BG)])

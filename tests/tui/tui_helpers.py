@@ -1,0 +1,45 @@
+"""Helpers shared by the terminal app's tests (imported as ``tui_helpers``)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import time
+
+from rich.console import Console
+
+SIZE = (140, 42)
+
+
+def sync(fn):
+    """Run an async test with asyncio.run (no pytest-asyncio needed); fixtures still apply."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+    return wrapper
+
+
+async def wait_ready(pilot, timeout: float = 20.0) -> None:
+    """Until the trace preview has its pyramids (built in a thread worker)."""
+    t = time.monotonic()
+    while time.monotonic() - t < timeout:
+        await pilot.pause(0.02)
+        if pilot.app.screen.query_one("#traces")._pyramids:
+            await pilot.pause()
+            return
+    raise AssertionError("trace preview never got its pyramids")
+
+
+def screen_text(app) -> str:
+    """The screen as plain text (what a terminal would show)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def spans(labels) -> list[tuple[float, float, str]]:
+    names = labels.label_names
+    return [(float(s), float(e), names[c]) for s, e, c in zip(labels.starts, labels.ends, labels.codes)]
