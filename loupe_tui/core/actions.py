@@ -71,6 +71,7 @@ ACTIONS: tuple[Action, ...] = (
     _a("nav.match_next", "f3", "Next match of the last search or jump", "navigation"),
     _a("nav.match_prev", "shift+f3", "Previous match of the last search or jump", "navigation"),
     _a("nav.epoch_jumper", "ctrl+j", "Jump to epochs by state or note", "navigation"),
+    _a("nav.label_table", "f4", "The label table: every interval; Enter goes there, e edits", "navigation"),
     # scoring
     _a("score.set_epoch_length", "ctrl+e", "Set the epoch length", "scoring"),
     _a("score.toggle_auto_advance", "ctrl+t", "Toggle auto-advance after scoring an epoch", "scoring"),

@@ -75,6 +75,7 @@ HANDLERS: dict[str, Handler] = {
     "view.heatmap_controls": _ui("open_dialog", "heatmap"),
     "view.raster_controls": _ui("open_dialog", "raster"),
     "view.restart_gl": _ui("restart_window"),
+    "nav.label_table": _ui("open_labels_table"),
     "view.event_styles": _ui("open_dialog", "events"),
     "view.overlay_alpha": _ui("open_dialog", "alpha"),
     "video.choose_target": _ui("open_dialog", "target"),
