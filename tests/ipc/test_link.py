@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from gl_harness import STATES, Harness, labels_message, sine_traces
+from gl_harness import STATES, FakeInput, Harness, labels_message, sine_traces
 from loupe_tui import protocol as P
 from loupe_tui.config import TraceConfig
 from loupe_tui.link import LinkUnavailable, RenderLink, display_available
@@ -134,44 +134,6 @@ def test_no_display_gives_the_reason(tmp_path, gl_env):
     link = RenderLink(lambda m: None, env=bogus, log_path=tmp_path / "log")
     with pytest.raises(LinkUnavailable, match="no display: glfw could not open"):
         asyncio.run(link.start([]))
-
-
-class FakeInput:
-    """Real X input events (XTest) into the display the window is on."""
-
-    def __init__(self, display: str):
-        import ctypes
-        import ctypes.util
-
-        self.x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
-        self.xtst = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
-        self.x11.XOpenDisplay.restype = ctypes.c_void_p
-        self.x11.XStringToKeysym.restype = ctypes.c_ulong
-        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-        for f in (self.xtst.XTestFakeKeyEvent, self.xtst.XTestFakeButtonEvent, self.xtst.XTestFakeMotionEvent,
-                  self.x11.XFlush, self.x11.XCloseDisplay, self.x11.XSync):
-            f.argtypes = None
-        self.dpy = ctypes.c_void_p(self.x11.XOpenDisplay(display.encode()))
-        assert self.dpy.value, f"cannot open {display}"
-
-    def key(self, *names: str) -> None:
-        codes = [self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(n.encode())) for n in names]
-        for c in codes:
-            self.xtst.XTestFakeKeyEvent(self.dpy, c, True, 0)
-        for c in reversed(codes):
-            self.xtst.XTestFakeKeyEvent(self.dpy, c, False, 0)
-        self.x11.XSync(self.dpy, False)
-
-    def move(self, x: int, y: int) -> None:
-        self.xtst.XTestFakeMotionEvent(self.dpy, -1, x, y, 0)
-        self.x11.XSync(self.dpy, False)
-
-    def button(self, b: int, down: bool) -> None:
-        self.xtst.XTestFakeButtonEvent(self.dpy, b, down, 0)
-        self.x11.XSync(self.dpy, False)
-
-    def close(self) -> None:
-        self.x11.XCloseDisplay(self.dpy)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XTest input needs X11")

@@ -6,6 +6,7 @@
 * :class:`Harness`: a :class:`~loupe_tui.link.RenderLink` driven from sync
   tests through an asyncio loop in a thread: start, send, wait for events,
   snapshot to a numpy image.
+* :class:`FakeInput`: real X key and mouse events (XTest) into the display.
 * :func:`pixel_data`: small synthetic recordings whose drawing is predictable.
 """
 
@@ -116,6 +117,44 @@ class Harness:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(5)
+
+
+class FakeInput:
+    """Real X input events (XTest) into the display the window is on."""
+
+    def __init__(self, display: str):
+        import ctypes
+        import ctypes.util
+
+        self.x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+        self.xtst = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
+        self.x11.XOpenDisplay.restype = ctypes.c_void_p
+        self.x11.XStringToKeysym.restype = ctypes.c_ulong
+        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        for f in (self.xtst.XTestFakeKeyEvent, self.xtst.XTestFakeButtonEvent, self.xtst.XTestFakeMotionEvent,
+                  self.x11.XFlush, self.x11.XCloseDisplay, self.x11.XSync):
+            f.argtypes = None
+        self.dpy = ctypes.c_void_p(self.x11.XOpenDisplay(display.encode()))
+        assert self.dpy.value, f"cannot open {display}"
+
+    def key(self, *names: str) -> None:
+        codes = [self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(n.encode())) for n in names]
+        for c in codes:
+            self.xtst.XTestFakeKeyEvent(self.dpy, c, True, 0)
+        for c in reversed(codes):
+            self.xtst.XTestFakeKeyEvent(self.dpy, c, False, 0)
+        self.x11.XSync(self.dpy, False)
+
+    def move(self, x: int, y: int) -> None:
+        self.xtst.XTestFakeMotionEvent(self.dpy, -1, x, y, 0)
+        self.x11.XSync(self.dpy, False)
+
+    def button(self, b: int, down: bool) -> None:
+        self.xtst.XTestFakeButtonEvent(self.dpy, b, down, 0)
+        self.x11.XSync(self.dpy, False)
+
+    def close(self) -> None:
+        self.x11.XCloseDisplay(self.dpy)
 
 
 def sine_traces(tmp: Path) -> xr.DataArray:
