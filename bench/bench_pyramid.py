@@ -14,8 +14,17 @@ Rows, each with its reference measured in the same run on the same data:
   10 s, 1 h and 24 h, on a 24 h x 16 ch x 1 kHz recording (1.38 G samples)
   built once into ``$LOUPE_BENCH_DIR`` (default ``/tmp/loupe-tui-bench``)
   and reused by later runs; plus the pyramid's disk size.
+* ``query:mapped_rss``: a fresh process opens that pyramid and queries it
+  all over (400 random windows each of 10 s, 1 h and 24 h, then 240
+  consecutive 30 s pages): growth of its mapped-file RSS (``RssFile``), of
+  the level files' page cache, and every query's latency (first touches
+  included), with the files in the page cache or evicted first, with the
+  access advice of ``Pyramid.open`` and without it (the reference).
 
-Everything runs single-threaded (numba without ``parallel``, numpy reductions).
+The computation runs single-threaded (numba without ``parallel``, numpy
+reductions). The build into files also keeps a writer thread busy with the
+page-cache copies; its row says so, and the row before it is the same build
+with the copies on the computing thread.
 """
 
 from __future__ import annotations
@@ -112,20 +121,21 @@ def bench_build(quick: bool) -> list[dict]:
     n = N_CH * n_ch_samples
     _minmax.warmup()
 
-    def build(path: Path | None) -> float:
-        w = PyramidWriter(path, N_CH, n_ch_samples)  # made outside the timing (allocates the output)
+    def build(path: Path | None, threaded: bool = True) -> float:
+        # Made outside the timing (creates the files or allocates the output).
+        w = PyramidWriter(path, N_CH, n_ch_samples, threaded=threaded)
         t = time.perf_counter()
         for x in blocks:
             w.push(x)
         w.finish(durable=False)
         return time.perf_counter() - t
 
-    def to_files() -> float:
+    def to_files(threaded: bool) -> float:
         # A fresh directory per run, removed outside the timing: the writes
         # allocate new page-cache pages, as a real build does.
         d = Path(tempfile.mkdtemp(dir=BENCH_DIR))
         try:
-            return build(d)
+            return build(d, threaded)
         finally:
             shutil.rmtree(d)
 
@@ -145,8 +155,12 @@ def bench_build(quick: bool) -> list[dict]:
 
     timed = [("pyramid_in_memory", "all levels, in-memory blocks -> in-memory arrays (compute + memory traffic)",
               lambda: [build(None) for _ in range(repeat)], n),
-             ("pyramid_to_cache_files", "same, written with pwrite into fresh .npy files (page cache, no fsync)",
-              lambda: [to_files() for _ in range(repeat)], n)]
+             ("pyramid_to_cache_files_one_thread",
+              "same, pwrite into fresh .npy files (page cache, no fsync), compute and writes on one thread",
+              lambda: [to_files(False) for _ in range(repeat)], n),
+             ("pyramid_to_cache_files",
+              "same as build_pyramid does it: compute on one thread; page-cache writes overlapped on a "
+              "writer thread (2 threads busy)", lambda: [to_files(True) for _ in range(repeat)], n)]
     plain = [("kernel", "level 0+1 kernel only, into reused buffers", kernel, n),
              ("numpy_reshape", "reference: x.reshape(ch, -1, 4).min/max (NaN-propagating)", numpy_reshape,
               N_CH * block * len(quarter)),
@@ -238,19 +252,121 @@ def bench_query(quick: bool) -> list[dict]:
     return rows
 
 
+def _rss_file_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssFile:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _page_cache_mb(files: list[Path]) -> float:
+    """MB of the files resident in the page cache (``mincore``; Linux)."""
+    import ctypes
+    import mmap
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    total = 0
+    for path in files:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            mm = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
+        a = np.frombuffer(mm, np.uint8)
+        vec = np.zeros(-(-size // mmap.PAGESIZE), np.uint8)
+        if libc.mincore(ctypes.c_void_p(a.ctypes.data), ctypes.c_size_t(size), vec.ctypes.data_as(ctypes.c_void_p)):
+            return float("nan")
+        total += int((vec & 1).sum(dtype=np.int64)) * mmap.PAGESIZE
+        del a
+        mm.close()
+    return total / 2**20
+
+
+def _rss_child(hours: float, state: str, advice: str) -> dict:
+    """Runs in a fresh process: mapped-file RSS and latency of queries all over the pyramid."""
+    from loupe_tui.io import pyramid as pyramid_mod
+
+    if advice == "off":
+        pyramid_mod.RANDOM_ACCESS_BYTES = 1 << 62  # no MADV_RANDOM / WILLNEED / DONTNEED: plain mmap
+    _minmax.warmup()
+    src = SynthSource(int(hours * 3600 * FS))
+    pyr = Pyramid.open(src, BENCH_DIR / "pyramids")
+    files = sorted(pyr.path.glob("level*.npy"))
+    if state == "cold":
+        for path in files:
+            fd = os.open(path, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+    pc0, r0 = _page_cache_mb(files), _rss_file_mb()
+    peak = r0
+    rng = np.random.default_rng(5)
+    T = src.n_samples / FS
+    out = {}
+    windows = [(f"{length:g} s" if length < 3600 else f"{length / 3600:g} h",
+                [(t0, t0 + length) for t0 in rng.uniform(0.0, max(T - length, 0.0), 400)])
+               for length in (10.0, min(3600.0, T / 4), T)]
+    windows.append(("30 s pages", [(T / 12 + 30.0 * i, T / 12 + 30.0 * (i + 1))
+                                   for i in range(min(240, int(T * 11 / 12 / 30)))]))
+    for label, ws in windows:
+        ts = []
+        for i, (t0, t1) in enumerate(ws):
+            t = time.perf_counter()
+            pyr.window(t0, t1, 1600)
+            ts.append(time.perf_counter() - t)
+            if i % 10 == 0:
+                peak = max(peak, _rss_file_mb())
+        ts = np.array(ts) * 1e3
+        out[f"{label} median/p95/max ms"] = "/".join(
+            f"{v:.3g}" for v in (np.median(ts), np.percentile(ts, 95), ts.max()))
+    r1 = _rss_file_mb()
+    return {"RssFile_growth_peak_MB": round(max(peak, r1) - r0), "RssFile_growth_end_MB": round(r1 - r0),
+            "page_cache_growth_MB": round(_page_cache_mb(files) - pc0), **out}
+
+
+def _read_all(files) -> None:
+    for path in files:
+        with open(path, "rb") as f:
+            while f.read(1 << 24):
+                pass
+
+
+def bench_mapped_rss(quick: bool) -> list[dict]:
+    hours = 1 if quick else 24
+    files = list(Pyramid.open(SynthSource(int(hours * 3600 * FS)), BENCH_DIR / "pyramids").path.glob("level*.npy"))
+    rows = []
+    for state in ("hot", "cold"):
+        for advice in ("off", "on"):
+            if state == "hot":
+                _read_all(files)  # the same start for both: every page cached by read()
+            out = subprocess.run([sys.executable, __file__, "--rss-child", str(hours), state, advice], cwd=ROOT,
+                                 check=True, capture_output=True, text=True).stdout
+            rows.append({"case": "query:mapped_rss",
+                         "what": (f"{hours} h pyramid, files {'read into' if state == 'hot' else 'evicted from'} "
+                                  "the page cache, "
+                                  + ("MADV_RANDOM + WILLNEED + DONTNEED budget (Pyramid.open)" if advice == "on"
+                                     else "reference: plain mmap, kernel readahead")),
+                         **json.loads(out)})
+    _read_all(files)  # back into the page cache for the next run
+    return rows
+
+
 def run(quick: bool = False) -> dict:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     results = bench_compile() + bench_build(quick) + bench_peak(quick) + bench_query(quick)
-    return {"title": "min/max decimation pyramid (single core)", "results": results,
+    if sys.platform.startswith("linux"):  # RssFile and mincore
+        results += bench_mapped_rss(quick)
+    return {"title": "min/max decimation pyramid (computation on one core)", "results": results,
             "notes": ("Level 0 bins 4 samples, x8 per level (why: docs/decimation.md). "
                       "G samples/s of float32; build rows exclude data generation; query rows are steady state "
-                      "after 20 warm-up queries (mapped pages touched). The 24 h pyramid is cached in "
-                      f"{BENCH_DIR}/pyramids and reused (delete it to time a build).")}
+                      "after 20 warm-up queries (mapped pages touched); mapped_rss rows are fresh processes, "
+                      "first touches included, and evict the pyramid from the page cache (then read it back). "
+                      f"The 24 h pyramid is cached in {BENCH_DIR}/pyramids and reused (delete it to time a build).")}
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--peak-child":
         print(json.dumps(_peak_child(int(sys.argv[2]), sys.argv[3])))
+    elif len(sys.argv) == 5 and sys.argv[1] == "--rss-child":
+        print(json.dumps(_rss_child(float(sys.argv[2]), sys.argv[3], sys.argv[4])))
     else:
         quick = "--quick" in sys.argv
         for row in run(quick)["results"]:

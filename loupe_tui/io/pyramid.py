@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,18 @@ DEFAULT_MEMORY_BUDGET = 64 << 20
 RAW_BELOW = 2.0
 # Read blocks are multiples of this, so levels 0-3 never carry bins between blocks.
 _BLOCK_ALIGN = BIN0 * FACTOR**3
+#: Level files at least this big are mapped with ``MADV_RANDOM`` (no kernel
+#: readahead) and each query asks for exactly its bins with ``MADV_WILLNEED``.
+#: Smaller ones are left to the kernel: mapping all of one costs little.
+RANDOM_ACCESS_BYTES = 256 << 20
+#: Such a level's mapping is dropped (``MADV_DONTNEED``; the pages stay in the
+#: page cache) after queries have faulted in about this many bytes of it.
+MAPPED_BUDGET = 64 << 20
+_MADV_RANDOM = getattr(mmap, "MADV_RANDOM", None)  # Linux, macOS; not Windows
+_MADV_WILLNEED = getattr(mmap, "MADV_WILLNEED", None)
+_MADV_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
+# Bytes a page fault may map beyond what a query reads (the kernel's fault-around window).
+_FAULT_AROUND = 64 << 10
 
 Progress = Callable[[float, str], None]
 
@@ -137,6 +150,10 @@ class Pyramid:
         self.path = path
         self.bins = bins
         self.levels = levels
+        # Per level: (mapping, byte offset of the data) when read with MADV_RANDOM.
+        self._random: list[tuple[mmap.mmap, int] | None] = [None] * len(levels)
+        self._prefetched: tuple = ()
+        self._mapped = [0] * len(levels)  # estimated bytes faulted in since the last drop
 
     @property
     def time(self) -> TimeAxis:
@@ -167,16 +184,20 @@ class Pyramid:
                     or meta.get("n_samples") != source.n_samples or meta.get("bins") != bins
                     or meta.get("n_channels") != source.n_channels):
                 return None
-            levels = []
+            levels, maps = [], []
             for k, b in enumerate(bins):
-                arr = np.load(path / f"level{k:02d}.npy", mmap_mode="r")
+                arr, mm, offset = _map_level(path / f"level{k:02d}.npy")
                 if arr.dtype != np.float32 or arr.shape != (2, source.n_channels, -(-source.n_samples // b)):
                     return None
-                arr = arr.view(np.ndarray)  # numba takes plain arrays; the mapping stays alive
                 levels.append((arr[0], arr[1]))
+                maps.append((mm, offset))
         except (OSError, ValueError, TypeError, AttributeError):  # a damaged cache is no cache
             return None
-        return cls(source, path, bins, levels)
+        pyr = cls(source, path, bins, levels)
+        for k, (mm, offset) in enumerate(maps):
+            if _MADV_WILLNEED is not None and len(mm) >= RANDOM_ACCESS_BYTES and _advise(mm, _MADV_RANDOM):
+                pyr._random[k] = (mm, offset)
+        return pyr
 
     @classmethod
     def open_or_build(cls, source: TraceSource, cache_dir: str | Path | None = None,
@@ -252,9 +273,37 @@ class Pyramid:
         # Round each column border to the nearest bin border; the recording's end
         # maps to the last (possibly short) bin's end.
         e = np.where(starts >= self.n_samples, nb, (starts + b // 2) // b)
+        if self._random[k] is not None:
+            self._willneed(k, chans, int(e[0]), int(e[-1]))
         _minmax.columns(self.levels[k][0], self.levels[k][1], chans, e, lo, hi)
         edges = np.minimum(e * b, self.n_samples)
         return WindowData(lo=lo, hi=hi, level=k, bin=b, raw=False, times=None, edges=edges, **out)
+
+    def _willneed(self, k: int, chans: np.ndarray, b0: int, b1: int) -> None:
+        """Before a query of bins ``[b0, b1)`` of ``chans`` on a ``MADV_RANDOM`` level:
+        drop the level's mapping once queries have faulted in about
+        ``MAPPED_BUDGET`` bytes, then ask the kernel to read these bins now, one
+        request per row (without readahead, each page would be a separate
+        synchronous read)."""
+        key = (k, tuple(chans.tolist()))
+        if self._prefetched[:2] == key and self._prefetched[2] <= b0 and b1 <= self._prefetched[3]:
+            return  # the same rows and bins as the last query (a redraw)
+        mm, offset = self._random[k]
+        nb, n_ch, page = self.levels[k][0].shape[1], self.n_channels, mmap.PAGESIZE
+        self._mapped[k] += len(key[1]) * 2 * ((b1 - b0) * 4 + _FAULT_AROUND)
+        if self._mapped[k] > MAPPED_BUDGET:
+            _advise(mm, _MADV_DONTNEED)
+            self._mapped[k] = 0
+        try:
+            for c in key[1]:
+                for half in (0, n_ch):
+                    row = offset + (half + c) * nb * 4
+                    a = row + b0 * 4
+                    a -= a % page
+                    mm.madvise(_MADV_WILLNEED, a, row + b1 * 4 - a)
+        except (OSError, ValueError):  # advice only
+            return
+        self._prefetched = (*key, b0, b1)
 
     def _read(self, i0: int, i1: int, chans: np.ndarray) -> np.ndarray:
         """Source samples ``[i0, i1)`` of ``chans``: reads all channels and selects, since
@@ -270,6 +319,39 @@ class Pyramid:
     def __repr__(self) -> str:
         return (f"Pyramid({self.n_channels} ch x {self.n_samples} samples, bins {self.bins}, "
                 f"{self.nbytes / 1e6:.1f} MB at {self.path})")
+
+
+def _map_level(path: Path) -> tuple[np.ndarray, mmap.mmap, int]:
+    """Map a ``.npy`` file read-only: the array, its mapping and the data's byte offset in it.
+
+    Like ``np.load(mmap_mode="r")``, but keeps the ``mmap`` object for
+    ``madvise`` (``np.memmap`` hides it).
+    """
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"{path}: unsupported .npy version {version}")
+        if fortran:
+            raise ValueError(f"{path}: Fortran order")
+        offset = f.tell()
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    arr = np.frombuffer(mm, dtype, count=int(np.prod(shape)), offset=offset).reshape(shape)
+    return arr, mm, offset  # arr is read-only and keeps the mapping alive
+
+
+def _advise(mm: mmap.mmap, advice: int | None) -> bool:
+    """``mm.madvise(advice)`` where the platform has it; True when it was applied."""
+    if advice is None or not hasattr(mm, "madvise"):
+        return False
+    try:
+        mm.madvise(advice)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _column_starts(ax: TimeAxis, tcols: np.ndarray) -> np.ndarray:

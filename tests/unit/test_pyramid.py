@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 from loupe_tui.errors import DataFileError
+from loupe_tui.io import _pyramid_store
 from loupe_tui.io._minmax import BIN0, FACTOR
 from loupe_tui.io.pyramid import (
     RAW_BELOW,
@@ -234,6 +237,90 @@ def test_failed_or_cancelled_build_leaves_nothing(data, tmp_path):
                       memory_budget=1 << 16)
     assert list(tmp_path.iterdir()) == []
     assert Pyramid.open(inner, tmp_path) is None
+    assert not writer_threads()
+
+
+def writer_threads():
+    return [t for t in threading.enumerate() if t.name == "loupe-pyramid-writer"]
+
+
+def open_fds():
+    """(fd, target) of this process's open files where /proc tells (Linux), else empty."""
+    d = "/proc/self/fd"
+    if not os.path.isdir(d):
+        return set()
+    # The fd listdir itself opens is gone by the time it is checked.
+    return {(f, os.readlink(f"{d}/{f}")) for f in os.listdir(d) if os.path.exists(f"{d}/{f}")}
+
+
+@pytest.mark.parametrize("fail", ["first pwrite", "later pwrite", "fsync"])
+def test_write_error_is_a_data_file_error_and_leaves_nothing(data, tmp_path, monkeypatch, fail):
+    # The writes run on the writer thread: its error must reach the building
+    # thread as a DataFileError, stop the build (no deadlock waiting for free
+    # buffers) and leave no pyramid, no thread and no open file behind.
+    src = ArraySource(data, TimeAxis(n=N, t0=0.0, fs=FS))
+    calls = []
+    real_pwrite, real_fsync = os.pwrite, os.fsync
+    limit = {"first pwrite": 0, "later pwrite": 40, "fsync": 10**9}[fail]
+
+    def pwrite(fd, buf, pos):
+        calls.append(threading.current_thread().name)
+        if len(calls) > limit:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_pwrite(fd, buf, pos)
+
+    def fsync(fd):
+        if fail == "fsync":
+            raise OSError(errno.EIO, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(_pyramid_store.os, "pwrite", pwrite)
+    monkeypatch.setattr(_pyramid_store.os, "fsync", fsync)
+    fds = open_fds()
+    with pytest.raises(DataFileError, match="cannot write the pyramid cache") as err:
+        build_pyramid(src, tmp_path, memory_budget=1 << 14)  # blocks of 2048 samples: 49 blocks
+    assert isinstance(err.value.__cause__, OSError)
+    assert set(calls) == {"loupe-pyramid-writer"}         # compute and writes on separate threads
+    assert list(tmp_path.iterdir()) == []
+    assert Pyramid.open(src, tmp_path) is None
+    assert not writer_threads() and open_fds() == fds
+    monkeypatch.undo()
+    assert build_pyramid(src, tmp_path).window(0.0, 100.0, 10).level == 3   # the cache still works
+
+
+def test_cancelled_build_stops_the_writer(data, tmp_path, monkeypatch):
+    # Cancel while writes are still queued: they are dropped, the thread ends
+    # before the files are closed and deleted.
+    real_pwrite = os.pwrite
+
+    def slow_pwrite(fd, buf, pos):
+        threading.Event().wait(0.002)
+        return real_pwrite(fd, buf, pos)
+
+    monkeypatch.setattr(_pyramid_store.os, "pwrite", slow_pwrite)
+    src = ArraySource(data, TimeAxis(n=N, t0=0.0, fs=FS))
+    fds, calls = open_fds(), []
+    with pytest.raises(PyramidBuildCancelled):
+        build_pyramid(src, tmp_path, cancel=lambda: calls.append(1) or len(calls) > 5, memory_budget=1 << 14)
+    assert list(tmp_path.iterdir()) == [] and Pyramid.open(src, tmp_path) is None
+    assert not writer_threads() and open_fds() == fds
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_small_slabs_give_the_same_levels(data, tmp_path, monkeypatch, threaded):
+    # Many level-0 segments per channel and a single slab of each kind: the
+    # computation waits for every write, and the levels are unchanged.
+    ref = build_pyramid(ArraySource(data, TimeAxis(n=N, t0=0.0, fs=FS)), tmp_path / "ref")
+    monkeypatch.setattr(_pyramid_store, "SEGMENT", 2048)
+    monkeypatch.setattr(_pyramid_store, "L0_SLABS", 1)
+    monkeypatch.setattr(_pyramid_store, "UP_SLABS", 1)
+    w = _pyramid_store.PyramidWriter(tmp_path, data.shape[0], N, threaded=threaded)
+    for i in range(0, N, 8192 * 4):
+        w.push(data[:, i:i + 8192 * 4])
+    w.finish()
+    for k, (lo, hi) in enumerate(ref.levels):
+        got = np.load(tmp_path / f"level{k:02d}.npy")
+        assert np.array_equal(got[0], lo, equal_nan=True) and np.array_equal(got[1], hi, equal_nan=True)
 
 
 KILLED_BUILD = """
@@ -289,6 +376,26 @@ def test_unwritable_cache_dir_is_a_data_file_error(tmp_path):
     src = ArraySource(np.ones((1, 100), np.float32), TimeAxis(n=100, t0=0.0, fs=FS))
     with pytest.raises(DataFileError, match="file"):
         build_pyramid(src, tmp_path / "file" / "sub")
+
+
+def test_large_levels_are_read_with_random_access_advice(pyr, data, monkeypatch):
+    # Every level counts as large and the mapping is dropped on every query:
+    # windows stay exact (the pages come back from the page cache).
+    from loupe_tui.io import pyramid as pyramid_mod
+
+    monkeypatch.setattr(pyramid_mod, "RANDOM_ACCESS_BYTES", 0)
+    monkeypatch.setattr(pyramid_mod, "MAPPED_BUDGET", 1)
+    p = Pyramid.open(pyr.source, pyr.path.parent)
+    if sys.platform.startswith("linux"):
+        assert all(r is not None for r in p._random)
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        t0 = rng.uniform(5.0, 115.0)
+        check_window(p, data, t0, t0 + 10 ** rng.uniform(-0.5, 2.0), int(rng.integers(20, 400)),
+                     [None, [2, 0], [1]][rng.integers(3)])
+    w = check_window(p, data, 10.0, 20.0, 100)   # twice the same window: the second skips the advice
+    assert np.array_equal(check_window(p, data, 10.0, 20.0, 100).lo, w.lo, equal_nan=True)
+    assert not p.levels[0][0].flags.writeable
 
 
 def test_bad_window_arguments(pyr):
