@@ -65,8 +65,11 @@ class Xvfb:
         self._log = tempfile.TemporaryFile()  # never a pipe: a full pipe would stall the server
         try:
             self._proc = subprocess.Popen(
+                # -noreset: by default Xvfb resets when its last client leaves (our readiness
+                # probe is one), and a client connecting during the reset fails to open the
+                # display: that was an intermittent "Failed to open display" under load.
                 [exe, f":{number}", "-displayfd", str(w), "-screen", "0", f"{self.size[0]}x{self.size[1]}x24",
-                 "-nolisten", "tcp", "+extension", "GLX"],
+                 "-nolisten", "tcp", "-noreset", "+extension", "GLX"],
                 pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
                 start_new_session=True)
         finally:
