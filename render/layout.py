@@ -78,7 +78,7 @@ class Layout:
 
 
 def compute_layout(width: int, height: int, weights: list[tuple[float, float]], *, strip: bool = True,
-                   side: bool = True, hypnogram: bool = True) -> Layout:
+                   side: bool = True, hypnogram: bool = True, video_below: bool = False) -> Layout:
     """Lay out the window.
 
     Parameters
@@ -93,6 +93,9 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
         Reserve the right column (video placeholder and hypnogram).
     hypnogram : bool
         Show the hypnogram at the bottom of the right column.
+    video_below : bool
+        Put the videos in a band under the plots (full left width) instead of
+        the right column; the hypnogram then has the right column to itself.
     """
     side_w = int(min(max(0.25 * width, 200), 480)) if side and width >= 480 else 0
     left_w = width - side_w
@@ -103,7 +106,8 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
     if strip:
         strip_rect = Rect(x0, y, data_w, STRIP_H)
         y += STRIP_H + 4
-    bottom = height - AXIS_H
+    video_band = int(min(max(0.3 * height, 160), 360)) if video_below else 0
+    bottom = height - AXIS_H - video_band
     avail = max(bottom - y - GAP * max(len(weights) - 1, 0), 1)
     heights = _split(avail, weights)
     panels = []
@@ -114,11 +118,17 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
     data = Rect(x0, top, data_w, max((panels[-1].y1 if panels else bottom) - top, 1))
     axis = Rect(x0, bottom, data_w, AXIS_H)
     video = hyp = None
+    if video_band:
+        video = Rect(x0, bottom + AXIS_H + 4, data_w, video_band - 8)
     if side_w:
-        hyp_h = int(min(max(0.3 * height, 110), 280)) if hypnogram else 0
-        video = Rect(left_w + 4, TOP, side_w - 10, height - TOP - hyp_h - (8 if hyp_h else 4))
-        if hyp_h:
-            hyp = Rect(left_w + 4, height - hyp_h - 4, side_w - 10, hyp_h)
+        if video_band:  # the right column is the hypnogram's alone
+            if hypnogram:
+                hyp = Rect(left_w + 4, TOP, side_w - 10, height - TOP - 4)
+        else:
+            hyp_h = int(min(max(0.3 * height, 110), 280)) if hypnogram else 0
+            video = Rect(left_w + 4, TOP, side_w - 10, height - TOP - hyp_h - (8 if hyp_h else 4))
+            if hyp_h:
+                hyp = Rect(left_w + 4, height - hyp_h - 4, side_w - 10, hyp_h)
     return Layout((width, height), data, panels, strip_rect, axis, video, hyp)
 
 

@@ -4,7 +4,9 @@ The loop never spins: it sleeps in ``glfw.wait_events_timeout`` until input
 arrives or the socket reader posts an empty event, then applies every
 message received (coalesced: under key-repeat only the newest window and
 cursor count), and draws one frame only if something changed. Idle, the
-process wakes once a second to notice a vanished terminal app.
+process wakes once a second to notice a vanished terminal app. A decoded
+video frame wakes it from the worker thread; while a video plays it wakes at
+the video's next frame time (never spinning when paused).
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = Tru
     closing = []
     router = InputRouter(handle, window, conn.send, on_close=lambda: closing.append(True))
     conn.wake = glfw.post_empty_event
+    window.wake = glfw.post_empty_event
     renderer, version = gl_info()
     w, h = canvas.physical_size
     conn.send(P.Ready(renderer=renderer, gl_version=version, width=int(w), height=int(h), pid=os.getpid()))
     try:
         code = loop(conn, window, router, closing)
     finally:
+        window.video.close()
         conn.close()
         canvas.close()
     return code
@@ -92,7 +96,7 @@ def loop(conn: Connection, window, router, closing: list) -> int:
     while True:
         msgs = conn.drain()
         if not msgs and not window.needs_frame and not closing:
-            glfw.wait_events_timeout(IDLE_WAKE_S)
+            glfw.wait_events_timeout(window.wait_timeout(IDLE_WAKE_S))
             msgs = conn.drain()
         else:
             glfw.poll_events()
@@ -109,6 +113,7 @@ def loop(conn: Connection, window, router, closing: list) -> int:
                 _snapshot(conn, window, m)
             else:
                 window.apply(m)
+        window.tick()
         if window.needs_frame:
             ms = window.render_frame()
             conn.send(P.FrameDrawn(window.state.seq, round(ms, 3)))

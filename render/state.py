@@ -89,6 +89,8 @@ class ViewState:
             self.dirty.add("options")
             if msg.target in ("label_strip", "hypnogram") and "visible" in msg.options:
                 self.dirty.add("layout")
+            if msg.target == "video" and "position" in msg.options:
+                self.dirty.add("layout")
         elif isinstance(msg, P.SetFocus):
             if msg.target != self.focus:
                 self.focus = msg.target
@@ -108,3 +110,62 @@ class ViewState:
     def take_dirty(self) -> set[str]:
         d, self.dirty = self.dirty, set()
         return d
+
+
+SPEED_RANGE = (0.25, 4.0)
+
+
+@dataclass
+class PlaybackClock:
+    """Video playback in the window: recording time advancing at ``speed`` x wall time.
+
+    The terminal app starts and stops it (``VideoCommand``) and keeps sending
+    its own cursor while playing; a cursor close to the clock is the app
+    following along and is ignored (no jitter), a far one (a click, a page
+    flip) moves the clock there. Pure: the caller passes wall times.
+    """
+
+    playing: bool = False
+    speed: float = 1.0
+    anchor_t: float = 0.0     # recording time at anchor_wall
+    anchor_wall: float = 0.0
+    SYNC_TOLERANCE_S = 0.3    # recording seconds
+
+    def time(self, now: float) -> float:
+        return self.anchor_t + (self.speed * (now - self.anchor_wall) if self.playing else 0.0)
+
+    def play(self, t: float, now: float, speed: float | None = None) -> None:
+        if speed is not None and speed > 0:
+            self.speed = min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1])
+        self.playing, self.anchor_t, self.anchor_wall = True, float(t), now
+
+    def pause(self, now: float) -> float:
+        t = self.time(now)
+        self.playing, self.anchor_t, self.anchor_wall = False, t, now
+        return t
+
+    def set_speed(self, speed: float, now: float) -> None:
+        self.anchor_t, self.anchor_wall = self.time(now), now
+        self.speed = min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1])
+
+    def advance(self, state: ViewState, now: float, end: float) -> None:
+        """Move ``state``'s cursor to the clock (stopping at ``end``), paging the window like the app does."""
+        t = self.time(now)
+        if t >= end:
+            t = min(self.pause(now), end)
+        if t == state.cursor:
+            return
+        state.cursor = t
+        state.dirty.add("cursor")
+        if not state.t0 <= t < state.t1:  # as Session._follow: whole pages
+            w = state.t1 - state.t0
+            k = math.floor((t - state.t0) / w)
+            state.t0, state.t1 = state.t0 + k * w, state.t1 + k * w
+            state.dirty.add("window")
+
+    def sync(self, t: float, now: float) -> bool:
+        """The app's cursor ``t`` arrived: move the clock there if it is far from it; True if moved."""
+        if not self.playing or abs(t - self.time(now)) <= self.SYNC_TOLERANCE_S * max(self.speed, 1.0):
+            return False
+        self.anchor_t, self.anchor_wall = float(t), now
+        return True
