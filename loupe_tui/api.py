@@ -85,8 +85,13 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  interval_labels_writeback: bool = False, state_definitions=None, keymap=None,
                  label_colors=None, global_events=None, interval_label_overlays: bool = True,
                  window: bool = True, *, epoch_len: float | None = None, window_len: float | None = None,
-                 title: str | None = None, cache_dir: str | Path | None = None, labels_durable=True):
-    """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`."""
+                 title: str | None = None, cache_dir: str | Path | None = None, labels_durable=True,
+                 window_switch: str = "window=False"):
+    """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
+
+    ``window_switch`` is how the status bar names what turned the window off
+    (the command line passes ``"--no-window"``).
+    """
     from loupe_tui.config import GlobalEventsConfig, validate_videos, validate_view_configs
     from loupe_tui.core.session import Session
     from loupe_tui.core.states import StateConfig
@@ -120,7 +125,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     return ScorerContext(session=session, states=states, title=title or _title(items), configs=items,
                          videos=vids, global_events=global_events, keymap_loader=loader,
                          keymap_watcher=_watcher(state_definitions, loader, states),
-                         window=window, label_overlays=interval_label_overlays,
+                         window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None)
 
 

@@ -354,7 +354,8 @@ class VideoConfig:
 
     ``frame_times_path`` holds one time (s) per frame; ``frame_times_correction``
     is added to every frame time. ``max_frame_distance_s``: show no frame when
-    the nearest one is further than this from the cursor (None: always show).
+    the nearest one is further than this from the cursor (None: 0.55 x the
+    median frame interval, so a gap in the frame times shows as "no frame").
     """
 
     video_path: str | Path | list

@@ -36,9 +36,11 @@ LOG_TAIL = 600
 
 
 def default_log_path() -> Path:
-    """Where the window's output goes by default: ``$XDG_CACHE_HOME/loupe-tui/render.log``."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "loupe-tui" / "render.log"
+    """Where the window's output goes by default: ``render.log`` in the cache root
+    (``$LOUPE_TUI_CACHE``, else ``$XDG_CACHE_HOME/loupe-tui``; see :func:`loupe_tui.core.paths.user_cache_dir`)."""
+    from loupe_tui.core.paths import user_cache_dir
+
+    return user_cache_dir() / "render.log"
 
 
 class LinkUnavailable(Exception):

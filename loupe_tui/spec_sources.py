@@ -173,7 +173,9 @@ def _spill(da: xr.DataArray, cache_dir: Path) -> dict[str, Any]:
     var = "data" if "data" not in da.coords else "values"
     dest = cache_dir / _SPILL_DIR / f"{key}.zarr"
     done = dest.with_name(dest.name + ".complete")  # beside the store: zarr warns about strangers inside
-    if dest not in _spilled and not done.exists():
+    if dest not in _spilled and done.exists():
+        _touch(done)                                # in use again: not for prune_spills
+    elif dest not in _spilled:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -211,9 +213,59 @@ def save_array(a: np.ndarray, cache_dir: str | Path) -> str:
     h.update(repr((a.shape, str(a.dtype))).encode())
     h.update(a.tobytes())
     dest = Path(cache_dir) / _SPILL_DIR / f"{h.hexdigest()}.npy"
-    if not dest.exists():
+    if dest.exists():
+        _touch(dest)
+    else:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.stem}.tmp-{os.getpid()}.npy")
         np.save(tmp, a)
         os.replace(tmp, dest)
     return str(dest)
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+#: Spilled arrays not used for this long are removed when a GL window starts.
+SPILL_MAX_AGE_DAYS = 14.0
+
+
+def prune_spills(cache_dir: str | Path, max_age_days: float = SPILL_MAX_AGE_DAYS) -> int:
+    """Remove spilled arrays of ``<cache_dir>/arrays`` not written or reused for ``max_age_days``.
+
+    Every use of a spill refreshes its time (:func:`describe_array`, :func:`save_array`),
+    so only arrays no session has needed for that long go; leftovers of an
+    interrupted spill go after a day. Returns how many entries were removed.
+    """
+    import time
+
+    folder = Path(cache_dir) / _SPILL_DIR
+    if not folder.is_dir():
+        return 0
+    now, removed = time.time(), 0
+    for entry in list(folder.iterdir()):
+        name = entry.name
+        try:
+            age_days = (now - entry.stat().st_mtime) / 86400.0
+        except OSError:
+            continue
+        if name.startswith(".") and ".tmp-" in name:
+            stale = age_days > 1.0
+        elif name.endswith(".zarr.complete") or name.endswith(".npy"):
+            stale = age_days > max_age_days
+        else:
+            continue                                 # a store: goes with its ".complete" marker
+        if not stale:
+            continue
+        if name.endswith(".zarr.complete"):
+            shutil.rmtree(entry.with_name(name[:-len(".complete")]), ignore_errors=True)
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -3,16 +3,19 @@
 :class:`Window` owns the VisPy canvas, the :class:`~render.state.ViewState`,
 the plot panels (built from the session spec through
 :data:`render.panels.PANEL_KINDS`) and the fixed parts (label strip,
-overlays, cursor and selection, time axis, hypnogram, video placeholder).
+overlays, cursor and selection, time axis, hypnogram, videos).
 It applies command messages, fetches data only when the window moved, and
 draws only when something changed. It never reads the socket: the loop
-(:mod:`render.loop`) hands it messages.
+(:mod:`render.loop`) hands it messages and calls :meth:`Window.tick` (video
+frames that arrived, the playback clock).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from vispy import gloo
@@ -28,8 +31,8 @@ from render.panels.hypnogram import Hypnogram
 from render.panels.labels import LabelLayers
 from render.panels.marks import Marks
 from render.panels.time_axis import TimeAxis
-from render.panels.video import VideoPlaceholder
-from render.state import ViewState
+from render.panels.video import VideoPanel
+from render.state import PlaybackClock, ViewState
 from render.visuals.text import Labels
 
 PANEL_RGBA = (22, 22, 28, 255)
@@ -58,7 +61,9 @@ class Window:
         self.marks = Marks()
         self.axis = TimeAxis()
         self.hypnogram = Hypnogram((0.0, 1.0))
-        self.video = VideoPlaceholder([])
+        self.video = VideoPanel([])
+        self.playback = PlaybackClock()
+        self.wake: Callable[[], None] | None = None  # wakes the loop from worker threads (glfw.post_empty_event)
         self.events: EventLines | None = None
         self._names = Labels(font_size=8, anchor_x="left")
         self._ticks = Labels(font_size=8, anchor_x="center", color=(0.7, 0.7, 0.75, 1))
@@ -76,11 +81,15 @@ class Window:
         try:
             if isinstance(msg, P.LoadSession):
                 self.load_session(msg.spec)
+            elif isinstance(msg, P.SetCursor) and self.playback.playing and msg.t is not None and \
+                    not self.playback.sync(msg.t, time.monotonic()):
+                self.state.seq = msg.seq  # the app following the playback: the clock keeps the cursor
+                self.state.dirty.add("frame")
             elif self.state.apply(msg):
                 if isinstance(msg, P.SetViewOption):
                     self._route_option(msg.target, msg.options)
             elif isinstance(msg, P.VideoCommand):
-                pass  # handled by the video panel (a later issue)
+                self._video_command(msg)
             else:
                 self.emit(P.ErrorRaised(f"the window does not handle {type(msg).__name__}"))
         except Exception as exc:  # a bad message must not take the window down
@@ -102,7 +111,12 @@ class Window:
             self.state.options.setdefault(target, {})
             self.state.options[target] = {**opts, **self.state.options[target]}
         self.hypnogram = Hypnogram(session.span)
-        self.video = VideoPlaceholder(session.videos)
+        self.video.close()
+        pyramids = spec.get("pyramid_cache")  # the index goes beside the pyramids
+        self.video = VideoPanel(session.videos, wake=self._wake,
+                                index_dir=Path(pyramids).parent / "video-index" if pyramids else None)
+        self.video.open()
+        self.playback.playing = False
         if not self.state.labels.states:
             self.state.labels.set_states([s for s, _ in session.states])
             self.state.colors = {**dict(session.states), **self.state.colors}
@@ -117,6 +131,9 @@ class Window:
         if self.video is not None and target in self.video.targets():
             hit = True
             unknown = self.video.set_option(target, options)
+            if "speed" in options and target == "video":
+                self.playback.set_speed(float(options["speed"]), time.monotonic())
+            self.state.dirty.add("video")
             if unknown and report:
                 self.emit(P.ErrorRaised(f"{target}: unknown option(s) {', '.join(unknown)}"))
         for p in self.panels:
@@ -141,7 +158,7 @@ class Window:
         if lay.hypnogram is not None and lay.hypnogram.contains(x, y):
             return "hypnogram", self.hypnogram.time_at(x)
         if lay.video is not None and lay.video.contains(x, y):
-            return "video:0", None
+            return self.video.target_at(x, y), None
         in_x = lay.data.x <= x < lay.data.x1
         for p in self.panels:
             if p.rect.contains(x, y):
@@ -149,6 +166,46 @@ class Window:
         if lay.strip is not None and lay.strip.contains(x, y):
             return "label_strip", self.time_at(x)
         return "", (self.time_at(x) if in_x and lay.data.y <= y < lay.axis.y1 else None)
+
+    # -- video ----------------------------------------------------------------------
+    def _wake(self) -> None:
+        if self.wake is not None:
+            self.wake()
+
+    def _video_command(self, msg: P.VideoCommand) -> None:
+        now = time.monotonic()
+        if msg.action == "play":
+            if self.state.cursor is not None:
+                self.playback.play(self.state.cursor, now, msg.value or self.video.speed)
+        elif msg.action == "pause":
+            self.playback.pause(now)
+        elif msg.action == "speed":
+            self.playback.set_speed(msg.value, now)
+        elif msg.action == "step":  # the terminal app steps by itself (it knows the frame times); scripts
+            t = self.video.step_time(int(msg.video), self.state.cursor, int(msg.value))
+            if t is not None:
+                self.state.cursor = t
+                self.state.dirty.add("cursor")
+        else:
+            raise ValueError(f"unknown video action {msg.action!r} (play, pause, speed, step)")
+        self.state.dirty.add("video")
+
+    def tick(self) -> None:
+        """Take what happened off the GL thread (decoded frames, messages) and advance playback."""
+        if self.video.poll():
+            self.state.dirty.add("video")
+        for m in self.video.take_messages():
+            self.emit(m)
+        if self.playback.playing:
+            end = self.session.span[1] if self.session is not None else math.inf
+            self.playback.advance(self.state, time.monotonic(), end)
+
+    def wait_timeout(self, idle: float) -> float:
+        """How long the loop may sleep: until the next video frame while playing, else ``idle``."""
+        if self.playback.playing and self.state.cursor is not None:
+            dt = self.video.next_change_in(self.state.cursor, self.playback.speed)
+            return min(max(dt if dt is not None else 1 / 30, 0.002), idle)
+        return idle
 
     # -- frame --------------------------------------------------------------------
     @property
@@ -174,13 +231,17 @@ class Window:
             self.events.update(frame, self.layout.data, [self.layout.data_rect(i) for i in range(len(self.panels))])
         self.axis.update(frame, self.layout.axis, self.layout.data)
         self.hypnogram.update(frame)
+        st = self.state
+        epoch = (st.option("epochs", "epoch_len", 0.0) or 0.0, st.option("epochs", "t_start", 0.0) or 0.0)
+        self.video.update(st.cursor, st.t0, st.t1, self.playback.playing, epoch)
         self._set_texts()
 
     def _relayout(self, size) -> None:
         st = self.state
         self.layout = lay = compute_layout(size[0], size[1], [p.weight() for p in self.panels],
                                            strip=bool(st.option("label_strip", "visible", True)),
-                                           hypnogram=bool(st.option("hypnogram", "visible", True)))
+                                           hypnogram=bool(st.option("hypnogram", "visible", True)),
+                                           video_below=st.option("video", "position", "right") == "below")
         for i, p in enumerate(self.panels):
             p.set_geometry(lay.panels[i], lay.data_rect(i))
         self.hypnogram.set_rect(lay.hypnogram)
@@ -218,6 +279,7 @@ class Window:
         for p in self.panels:
             p.draw(frame)
         self.labels.draw_overlays(frame, [self.layout.data_rect(i) for i in range(len(self.panels))])
+        self.marks.draw_selection(frame)  # over the panels: heatmaps are opaque
         if self.events is not None:
             self.events.draw(frame)  # above label shading, by design
         self.marks.draw_cursor(frame)
@@ -247,6 +309,14 @@ class Window:
 
         self.canvas.set_current()
         self.prepare()
+        if self.video.slots:  # a snapshot shows the frame at the cursor, not the one before
+            self.video.wait_opened()
+            self.tick()
+            self.prepare()
+            if self.video.pending():
+                self.video.wait_ready()
+                self.tick()
+                self.prepare()
         img = self.canvas.render(alpha=False)
         if str(path).endswith(".npy"):
             np.save(path, img)

@@ -21,6 +21,7 @@ examples:
   loupe-tui open traces/ --keymap aasm_human --epoch 30 --no-window
   loupe-tui open rec.zarr --group eeg --video cam.mp4 cam_times.npy --events stims.parquet \\
       --raster spikes.parquet --raster-by unit_id
+  loupe-tui open rec.zarr --video side1.mp4,side2.mp4 side1_t.npy,side2_t.npy --video top.mp4 top_t.npy
 
 Without --labels, labels go to DATA's sibling <name>.labels.csv (created on the
 first save; every edit is journaled before that). Saves never overwrite the
@@ -47,7 +48,8 @@ def register(sub) -> None:
                         "default start_s,end_s,label,note")
     p.add_argument("--writeback", action="store_true", help="let Ctrl+S overwrite the labels file itself")
     p.add_argument("--video", nargs=2, action="append", metavar=("VIDEO", "TIMES"), default=[],
-                   help="a video and its per-frame times (.npy, seconds); repeat for more videos")
+                   help="a video and its per-frame times (.npy, seconds); repeat for more videos; "
+                        "A.mp4,B.mp4 A.npy,B.npy plays files as one video")
     p.add_argument("--events", metavar="FILE", help="global events parquet (a 'time' column; lines across plots)")
     p.add_argument("--events-by", metavar="COL", help="style the global events per value of this column")
     p.add_argument("--raster", metavar="FILE", help="events parquet drawn as a raster (e.g. spikes)")
@@ -108,11 +110,25 @@ def data_configs(path: Path, group: str | None, variable: str | None, dense: boo
     return [TraceConfig.from_path(path, group=group, variable=variable, mode=mode)]
 
 
+def video_configs(pairs) -> list:
+    """``--video VIDEO TIMES`` pairs as VideoConfigs; comma-joined paths are one concatenated video."""
+    from loupe_tui.config import VideoConfig
+
+    out = []
+    for video, times in pairs:
+        vids, fts = video.split(","), times.split(",")
+        if len(vids) != len(fts):
+            raise LoupeConfigError(f"--video {video} {times}: {len(vids)} video files but {len(fts)} frame-times "
+                                   "files (comma-separated lists must have equal length)")
+        out.append(VideoConfig(vids, fts) if len(vids) > 1 else VideoConfig(video, times))
+    return out
+
+
 def build_view_args(args: argparse.Namespace) -> dict:
     """view()'s arguments from the command line (everything validated)."""
     import polars as pl
 
-    from loupe_tui.config import GlobalEventsConfig, RasterConfig, VideoConfig
+    from loupe_tui.config import GlobalEventsConfig, RasterConfig
 
     data = Path(args.data).expanduser()
     configs = data_configs(data, args.group, args.variable, args.dense)
@@ -122,7 +138,7 @@ def build_view_args(args: argparse.Namespace) -> dict:
     if args.events:
         events = GlobalEventsConfig(pl.read_parquet(args.events), style_events_on=args.events_by)
     labels = Path(args.labels) if args.labels else data.with_name(data.stem + ".labels.csv")
-    return dict(configs=configs, videos=[VideoConfig(v, t) for v, t in args.video] or None,
+    return dict(configs=configs, videos=video_configs(args.video) or None,
                 interval_labels=labels, interval_label_schema=parse_schema(args.schema),
                 interval_labels_writeback=bool(args.writeback), state_definitions=args.keymap,
                 global_events=events, window=not args.no_window, epoch_len=args.epoch,
@@ -137,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     from loupe_tui.api import make_app
 
     _say(f"opening {args.data} ...")
-    app = make_app(**build_view_args(args))
+    app = make_app(**build_view_args(args), window_switch="--no-window")
     app.run()
     _report(app.labels)
     return 0
@@ -160,7 +176,7 @@ def open_demo(paths, window: bool = True) -> int:
                                          alpha_by="snr")]
     app = make_app(configs, videos=[VideoConfig(paths.video, paths.frame_times, name="behaviour")],
                    interval_labels=paths.labels, state_definitions=paths.keymap, window=window,
-                   title=f"demo ({paths.root.name})")
+                   title=f"demo ({paths.root.name})", window_switch="--no-window")
     app.run()
     _report(app.labels)
     return 0

@@ -21,6 +21,7 @@ examples:
   loupe-tui snapshot recording.zarr --group eeg --window 3600 3630 --out page.png
   loupe-tui snapshot recording.zarr --group eeg --window 0 86400 --labels labels.csv --keymap rodent_sleep --out day.png
   loupe-tui snapshot data.nc --variable lfp --mode dense --window 10 20 --size 1920x1080 --out lfp.png
+  loupe-tui snapshot rec.zarr --window 600 630 --cursor 612.4 --video cam.mp4 cam_times.npy --out page.png
 
 Needs a display: $DISPLAY, or Xvfb installed (apt-get install xvfb libgl1-mesa-dri), which is then
 started for the snapshot and stopped after.
@@ -29,14 +30,19 @@ started for the snapshot and stopped after.
 
 def register(sub) -> None:
     p = sub.add_parser("snapshot", help="draw one frame of the GL window to a PNG file",
-                       description=__doc__.splitlines()[0], epilog=_EPILOG,
+                       description="Draw one frame of the GL window to a PNG (figures, reports, CI): the "
+                                   "real window, hidden, drawn offscreen.", epilog=_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("data", metavar="DATA", help="zarr store or netCDF file")
     p.add_argument("--group", default=None, help="group inside the store")
     p.add_argument("--variable", default=None, help="variable (default: the only one with a time dim)")
     p.add_argument("--mode", choices=("stacked", "dense"), default="stacked", help="trace layout (default stacked)")
     p.add_argument("--window", nargs=2, type=float, required=True, metavar=("T0", "T1"), help="window in seconds")
-    p.add_argument("--cursor", type=float, default=None, metavar="T", help="cursor time (default: none)")
+    p.add_argument("--cursor", type=float, default=None, metavar="T",
+                   help="cursor time (default: none); videos show their frame at the cursor")
+    p.add_argument("--video", nargs=2, action="append", metavar=("VIDEO", "TIMES"), default=[],
+                   help="a video and its per-frame times (.npy); repeatable; A.mp4,B.mp4 A.npy,B.npy "
+                        "plays files as one video")
     p.add_argument("--labels", default=None, metavar="FILE", help="interval labels (.csv .htsv .parquet .txt)")
     p.add_argument("--keymap", default=None, metavar="FILE|NAME", help="state colours (keymap file or bundled name)")
     p.add_argument("--size", default="1600x900", metavar="WxH", help="image size (default 1600x900)")
@@ -88,11 +94,14 @@ def run(args: argparse.Namespace) -> int:
     from loupe_tui.config import TraceConfig
     from loupe_tui.viewspec import build_spec
 
+    from loupe_tui.commands.open import video_configs
+
     cfg = TraceConfig.from_path(args.data, group=args.group, variable=args.variable, mode=args.mode)
+    videos = video_configs(args.video)
     starts, ends, names = _labels(args.labels)
     colors = _colors(args.keymap, names)
     with tempfile.TemporaryDirectory(prefix="loupe-snapshot-") as tmp:
-        spec = build_spec([cfg], labels_states_colors=colors, cache_dir=tmp)
+        spec = build_spec([cfg], labels_states_colors=colors, videos=videos, cache_dir=tmp)
         initial = [P.LoadSession(spec), P.SetStateColors(colors), P.SetLabels(starts, ends, names),
                    P.SetWindow(t0, t1, 1), P.SetCursor(args.cursor if args.cursor is not None else t0 - 1.0, 1)]
         asyncio.run(snapshot(initial, out, size, Path(tmp) / "render.log", args.timeout))
@@ -135,6 +144,9 @@ async def snapshot(initial: list, out: Path, size: tuple[int, int], log: Path, t
             if isinstance(m, P.SnapshotSaved):
                 return
             if isinstance(m, P.ErrorRaised):
+                if m.message.startswith("video ") and not m.fatal:  # drawn in its panel; the rest is fine
+                    print(f"loupe-tui: warning: {m.message}", file=sys.stderr, flush=True)
+                    continue
                 raise LoupeError(f"snapshot: {m.message}")
     finally:
         await link.stop()

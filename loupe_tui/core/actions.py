@@ -11,10 +11,16 @@ default are Loupe's own ``h`` (hypnogram) and ``z`` (hypnogram zoom) plus
 are *not* next/previous match (as in vim) because ``n`` is NREM in most
 rodent keymaps; those are ``F3``/``Shift+F3``.
 
-Keys with Ctrl+Shift (``ctrl+shift+n`` ...) need a terminal that reports them
-(kitty keyboard protocol: kitty, WezTerm, foot, Ghostty, recent iTerm2 and
-Windows Terminal). Elsewhere they arrive as the plain Ctrl key; every action is
-also reachable from the command palette (Ctrl+P).
+Keys with Ctrl+Shift (``ctrl+shift+n`` ...) or Ctrl+digit need a terminal
+that reports them (kitty keyboard protocol: kitty, WezTerm, foot, Ghostty,
+recent iTerm2 and Windows Terminal; the GL window always does). Elsewhere
+(tmux, xterm, VTE) Ctrl+Shift+<letter> arrives as Ctrl+<letter>, so no default
+key may degrade into another action's key or a state key: each such chord has
+a second key that works everywhere (``ctrl+n`` for the note, ``ctrl+h`` for
+heatmaps, ``ctrl+r`` for rasters, ``alt+l`` for overlays, ``ctrl+up``/``down``
+for Y zoom), Export is ``ctrl+x`` rather than Ctrl+Shift+S (which would arrive
+as Save), and ``tests/unit/test_actions.py`` checks the degradation table that
+``docs/tui.md`` documents. Every action is also in the command palette (Ctrl+P).
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ ACTIONS: tuple[Action, ...] = (
     _a("nav.match_next", "f3", "Next match of the last search or jump", "navigation"),
     _a("nav.match_prev", "shift+f3", "Previous match of the last search or jump", "navigation"),
     _a("nav.epoch_jumper", "ctrl+j", "Jump to epochs by state or note", "navigation"),
-    _a("nav.label_table", "f4", "The label table: every interval; Enter goes there, e edits", "navigation"),
+    _a("nav.label_table", "f4", "Label table beside the traces, following the cursor", "navigation"),
     # scoring
     _a("score.set_epoch_length", "ctrl+e", "Set the epoch length", "scoring"),
     _a("score.toggle_auto_advance", "ctrl+t", "Toggle auto-advance after scoring an epoch", "scoring"),
@@ -89,20 +95,21 @@ ACTIONS: tuple[Action, ...] = (
     _a("labels.redo", "ctrl+y", "Redo", "labels"),
     _a("labels.note", ("ctrl+shift+n", "ctrl+n"), "Add or edit a note on the epoch/selection", "labels"),
     _a("labels.save", "ctrl+s", "Save labels", "labels", True),
-    _a("labels.export", "ctrl+shift+s", "Export labels as... (csv, htsv, parquet)", "labels"),
+    _a("labels.export", "ctrl+x", "Export labels as... (csv, htsv, parquet)", "labels"),
     # view
     _a("view.hypnogram", "h", "Show/hide the hypnogram", "view"),
     _a("view.hypnogram_zoom", "z", "Hypnogram: whole recording / zoomed around the window", "view"),
     _a("view.label_strip", "ctrl+l", "Show/hide the label strip", "view"),
-    _a("view.label_overlays", "ctrl+shift+l", "Show/hide label overlays on the traces", "view"),
+    _a("view.label_overlays", ("ctrl+shift+l", "alt+l"), "Show/hide label overlays on the traces", "view"),
     _a("view.y_scale", "ctrl+d", "Y scale dialog (autorange, min, max) for the focused trace", "view"),
-    _a("view.y_zoom_in", ("ctrl+1", "ctrl+up"), "Y zoom in on the focused trace", "view"),
-    _a("view.y_zoom_out", ("ctrl+2", "ctrl+down"), "Y zoom out on the focused trace", "view"),
-    _a("view.focus_next", "tab", "Focus the next trace/panel", "view"),
+    _a("view.y_zoom_in", ("ctrl+up", "ctrl+1"), "Y zoom in on the focused trace", "view"),
+    _a("view.y_zoom_out", ("ctrl+down", "ctrl+2"), "Y zoom out on the focused trace", "view"),
+    _a("view.focus_next", "tab", "Focus the next trace/panel (heatmaps and rasters too)", "view"),
     _a("view.focus_prev", "shift+tab", "Focus the previous trace/panel", "view"),
     _a("view.dense_controls", "ctrl+g", "Dense trace controls (gain, step, page)", "view"),
-    _a("view.heatmap_controls", "ctrl+shift+h", "Heatmap controls (vmin, vmax, colormap, decimation)", "view"),
-    _a("view.raster_controls", "ctrl+shift+r", "Raster controls (proportional rows, brightness)", "view"),
+    _a("view.heatmap_controls", ("ctrl+shift+h", "ctrl+h"), "Heatmap controls (vmin, vmax, colormap, decimation)",
+       "view"),
+    _a("view.raster_controls", ("ctrl+shift+r", "ctrl+r"), "Raster controls (proportional rows, brightness)", "view"),
     _a("view.restart_gl", "f5", "Restart the GL window", "view"),
     # Loupe's menu-only dialogs: no default key (the palette and ':' reach them);
     # bind one in the keymap file if you use it often.
@@ -116,6 +123,7 @@ ACTIONS: tuple[Action, ...] = (
     _a("video.choose_target", (), "Choose the video that frame steps move (dialog)", "video"),
     _a("video.speed", (), "Video playback speed (0.25x-4x)", "video"),
     _a("video.visibility", (), "Show or hide each video (dialog)", "video"),
+    _a("video.position", (), "Videos beside the plots or below them (toggle)", "video"),
     *(_a(f"video.toggle_{i}", f"ctrl+shift+{i}", f"Show/hide video {i}", "video") for i in range(1, 10)),
     # app
     _a("app.command_line", ":", "Command line (typed commands, e.g. :goto 1:00:00)", "app"),

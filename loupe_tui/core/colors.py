@@ -31,6 +31,30 @@ PALETTE: tuple[RGBA, ...] = (
     (23, 190, 207, 255), (127, 127, 127, 255),
 )
 
+# Saturated, mutually distinct colours for states a keymap does not know (no greys:
+# a grey reads as "Artifact" or "unscored").
+STATE_PALETTE: tuple[RGBA, ...] = (
+    (255, 127, 14, 255), (214, 39, 40, 255), (148, 103, 189, 255), (23, 190, 207, 255),
+    (188, 189, 34, 255), (140, 86, 75, 255), (255, 225, 25, 255), (0, 128, 128, 255),
+    (230, 25, 75, 255), (60, 180, 75, 255), (0, 130, 200, 255), (245, 130, 48, 255),
+    (145, 30, 180, 255), (70, 240, 240, 255), (240, 50, 230, 255), (170, 110, 40, 255),
+)
+
+
+def distinct_color(name: str, taken: Sequence[RGBA] = (), min_distance: float = 120.0) -> RGBA:
+    """A colour for ``name`` from :data:`STATE_PALETTE`, the same every time for the same
+    name and ``taken``, and at least ``min_distance`` (RGB) from every colour in ``taken``
+    (the keymap's) when the palette has one."""
+    import zlib
+
+    start = zlib.crc32(name.encode()) % len(STATE_PALETTE)
+    for k in range(len(STATE_PALETTE)):
+        c = STATE_PALETTE[(start + k) % len(STATE_PALETTE)]
+        if all(sum((a - b) ** 2 for a, b in zip(c[:3], t[:3])) >= min_distance ** 2 for t in taken):
+            return c
+    return STATE_PALETTE[start]
+
+
 _HEX = re.compile(r"^(?:#|0x)([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 

@@ -14,6 +14,14 @@ Canonical form
   With Ctrl or Alt the letter is lowercase and Shift is explicit
   (``Ctrl+Shift+N`` -> ``ctrl+shift+n``; ``Ctrl+S`` -> ``ctrl+s``), because
   that is how menus and manuals write such keys.
+* ``f13`` .. ``f24`` are ``shift+f1`` .. ``shift+f12`` (xterm's and
+  terminfo's convention: many terminals report Shift+F1 as F13).
+
+Terminals without full modifier reporting (tmux, xterm, VTE: see
+``docs/tui.md``) send Ctrl+H and Backspace as two different bytes, ``\x08``
+and ``\x7f``, which Textual both names ``backspace``; :func:`from_textual`
+tells them apart by the character, so ``\x08`` (also what Ctrl+Shift+H
+degrades to) is ``ctrl+h`` and never deletes a label.
 
 This module must not import Textual (``loupe_tui.core`` stays headless): the
 few Textual key names it needs are copied as data, and a test compares them
@@ -135,6 +143,13 @@ def _character_from_name(name: str) -> str | None:
     return None
 
 
+# F13..F24 are Shift+F1..F12 (xterm, terminfo kf13..kf24): one canonical spelling.
+_SHIFTED_F = {f"f{i + 12}": f"f{i}" for i in range(1, 13)}
+
+#: What the Ctrl+H byte (and a degraded Ctrl+Shift+H) arrives as; Backspace sends ``\x7f``.
+CTRL_H_CHARACTER = "\x08"
+
+
 def _base_key(token: str, original: str) -> str:
     """Canonical base key (no modifiers) for one user token, or raise."""
     if len(token) == 1:
@@ -171,6 +186,8 @@ def _split(text: str) -> tuple[list[str], str]:
 
 def _combine(mods: set[str], base: str, original: str, *, strict: bool) -> str:
     """Apply the folding rules (see module docstring) and order the modifiers."""
+    if base in _SHIFTED_F:
+        mods, base = mods | {"shift"}, _SHIFTED_F[base]
     if len(base) == 1 and base.lower() != base.upper() and len(base.upper()) == 1:
         if mods & {"ctrl", "alt"}:
             if base.isupper():  # "ctrl+N" means the key N, typed with Shift held
@@ -251,6 +268,8 @@ def from_textual(key: str, character: str | None = None) -> str:
         return key
     if key in _TEXTUAL_SPECIAL:
         return _TEXTUAL_SPECIAL[key]
+    if key == "backspace" and character == CTRL_H_CHARACTER:
+        return "ctrl+h"   # the Backspace key sends \x7f; \x08 is Ctrl+H (or a degraded Ctrl+Shift+H)
     if (character and len(character) == 1 and character.isprintable() and not character.isspace()
             and "ctrl" not in mods and "alt" not in mods):
         return character
@@ -276,6 +295,36 @@ def to_textual(canonical: str) -> str:
     mods, base = _split_canonical(canonical)
     name = base if len(base) != 1 else _character_name(base)
     return "+".join(sorted(mods) + [name])
+
+
+def from_cursor_report(x: int, y: int) -> str | None:
+    """The key behind a cursor position report nobody asked for, or None.
+
+    xterm-style terminals (and tmux) send Shift/Ctrl/Alt+F3 as ``ESC [ 1 ; m R``,
+    which is also the answer to a cursor position query, so Textual reports it
+    as a ``CursorPosition(x=m-1, y=0)`` event instead of a key. A full-screen
+    app never asks for the cursor position, so such a report is modifier+F3.
+    """
+    if y != 0 or not 1 <= x <= 7:
+        return None
+    return make_key("f3", shift=bool(x & 1), alt=bool(x & 2), ctrl=bool(x & 4))
+
+
+_EVENT_CHARACTERS = {"space": " ", "enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b"}
+
+
+def to_textual_event(canonical: str) -> tuple[str, str | None]:
+    """``(key, character)`` of the Textual key event a terminal would deliver for ``canonical``.
+
+    For keys from the GL window that must act exactly as if typed in the
+    terminal (into a prompt, a dialog, the label table): ``from_textual`` of
+    the result gives ``canonical`` back.
+    """
+    name = to_textual(canonical)
+    if canonical in _EVENT_CHARACTERS:
+        return name, _EVENT_CHARACTERS[canonical]
+    mods, base = _split_canonical(canonical)
+    return name, (base if len(base) == 1 and not mods else None)
 
 
 def display(canonical: str) -> str:

@@ -25,6 +25,7 @@ import numpy as np
 
 from loupe_tui.core.coverage import EPS, first_uncovered_at_or_after, last_uncovered_before, state_changes
 from loupe_tui.core.labels import IntervalLabelSet, LabelDiff
+from loupe_tui.core.timefmt import format_time
 
 @dataclass
 class Change:
@@ -321,20 +322,22 @@ class Session:
             start, made = self._made.pop()
             diff = self.labels.revert(made)
             if diff is not None:
-                return Change(labels=diff) | self._move_cursor(start)
+                return (Change(labels=diff, message=f"deleted: {describe_edit(diff.removed, diff.added)}")
+                        | self._move_cursor(start))
         return Change(message="no label made in this session to delete")
 
     def undo(self) -> Change:
         diff = self.labels.undo()
         if diff is None:
             return Change(message="nothing to undo")
-        return Change(labels=diff) | self._show(diff)
+        # the edit undone had made what the undo removed
+        return Change(labels=diff, message=f"undid: {describe_edit(diff.removed, diff.added)}") | self._show(diff)
 
     def redo(self) -> Change:
         diff = self.labels.redo()
         if diff is None:
             return Change(message="nothing to redo")
-        return Change(labels=diff) | self._show(diff)
+        return Change(labels=diff, message=f"redid: {describe_edit(diff.added, diff.removed)}") | self._show(diff)
 
     def set_note(self, text: str | None) -> Change:
         """Note the current epoch (or the selection's labelled parts); None or "" clears it.
@@ -444,3 +447,28 @@ class Session:
         if diff.t1 <= self.window_start or diff.t0 >= self.window_end:
             return self.goto(diff.t0)
         return Change()
+
+
+def describe_edit(made, replaced, limit: int = 2) -> str:
+    """What an edit did, in a few words: ``"REM 0:02:00–0:02:04"``, ``"clear 0:02:00–0:02:04"``.
+
+    ``made`` are the rows the edit put in, ``replaced`` the rows it took out.
+    A made row that only continues a replaced row of the same state (the rest
+    of a bout that was split) is not news; what is left says what changed.
+    """
+    def span(a: float, b: float) -> str:
+        return f"{format_time(a, decimals=None)}–{format_time(b, decimals=None)}"
+
+    made, replaced = list(made)[:500], list(replaced)[:500]
+    new = [r for r in made if not any(q.label == r.label and q.note == r.note and q.extras == r.extras
+                                      and q.start <= r.start and r.end <= q.end for q in replaced)]
+    if new:
+        words = [f"{r.label} {span(r.start, r.end)}" + (" (note)" if r.note else "") for r in new[:limit]]
+        return ", ".join(words) + (f" and {len(new) - limit} more" if len(new) > limit else "")
+    gone = [(q.start, q.end) for q in replaced]       # nothing new: a clear; where did labels go?
+    for r in made:
+        gone = [p for a, b in gone for p in ((a, min(b, r.start)), (max(a, r.end), b)) if p[1] > p[0]]
+    if gone:
+        return f"clear {span(gone[0][0], gone[-1][1])}"
+    return "an edit"
+

@@ -15,14 +15,13 @@ defaults: no definitions at all is an error that says how to fix it.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from loupe_tui.core.actions import default_action_keys, get_action, suggest_action
-from loupe_tui.core.colors import PALETTE, RGBA, parse_color
+from loupe_tui.core.colors import RGBA, distinct_color, parse_color
 from loupe_tui.core.keymap_file import (USER_FILES, RawKeymap, Where, bundled_keymap, bundled_keymaps,
                                         find_keymap, load_raw, mapping_raw, parse_text, user_config_dir,
                                         user_keymap_path)
@@ -196,10 +195,11 @@ class StateConfig:
         return self._state_keys.get(state, ())
 
     def color_for(self, state: str) -> RGBA:
-        """Colour of ``state``; a stable palette colour for states the keymap does not know."""
+        """Colour of ``state``; for a state the keymap does not know, a palette colour chosen by its
+        name, never grey and never close to a keymap colour (:func:`~loupe_tui.core.colors.distinct_color`)."""
         if state in self._colors:
             return self._colors[state]
-        return PALETTE[zlib.crc32(state.encode()) % len(PALETTE)]
+        return distinct_color(state, list(self._colors.values()))
 
     def lookup(self, key: str) -> tuple[str, str] | None:
         """``("state", name)`` or ``("action", id)`` for a canonical key, else ``None``."""

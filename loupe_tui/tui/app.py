@@ -7,8 +7,10 @@ each one can be remapped (see :mod:`loupe_tui.tui.screens.main`).
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import App
 
+from loupe_tui.core import keys
 from loupe_tui.tui.screens.main import MainScreen
 
 
@@ -33,6 +35,20 @@ class LoupeApp(App, inherit_bindings=False):
     def on_mount(self) -> None:
         self.main = MainScreen(self.context)
         self.push_screen(self.main)
+
+    def type_key(self, key: str) -> None:
+        """Deliver canonical ``key`` to the active screen exactly as if it was typed in the terminal."""
+        name, character = keys.to_textual_event(key)
+        # sent by the app, as the driver's keys are: bubbling then reaches the app's binding check
+        # (a key "sent" by the main screen would stop there, and Enter would never submit a prompt)
+        self.post_message(events.Key(name, character).set_sender(self))
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        # Shift/Ctrl/Alt+F3 in xterm-style terminals and tmux: ESC[1;<m>R, which Textual parses
+        # as a cursor position report (the app never asks for one; see keys.from_cursor_report).
+        key = None if self.is_inline else keys.from_cursor_report(event.x, event.y)
+        if key is not None:
+            self.type_key(key)
 
     @property
     def labels(self):

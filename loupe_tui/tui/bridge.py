@@ -48,9 +48,19 @@ def messages_for(change: Change, session: Session, seq: int) -> list[P.Message]:
     return out
 
 
-def colors_message(states, label_names) -> P.SetStateColors:
+def state_colors(states, label_names) -> dict[str, tuple]:
+    """The colour of every state: the keymap's, then every other label name's.
+
+    The one place both the terminal views and the GL window get colours from
+    (:meth:`StateConfig.color_for`: a distinct palette colour for a state the
+    keymap does not know).
+    """
     names = list(states.states) + [n for n in label_names if n not in states.states]
-    return P.SetStateColors({n: list(states.color_for(n)) for n in names})
+    return {n: tuple(states.color_for(n)) for n in names}
+
+
+def colors_message(states, label_names) -> P.SetStateColors:
+    return P.SetStateColors({n: list(c) for n, c in state_colors(states, label_names).items()})
 
 
 def full_state(session: Session, states, options: dict[str, dict]) -> list[P.Message]:
@@ -89,7 +99,8 @@ class Bridge:
         self.on_event = on_event
         self.link = None
         self._seq = itertools.count(1)
-        self._status = "GL window: off (--no-window)" if not context.window else "GL window: not started"
+        off = f"GL window: off ({getattr(context, 'window_switch', 'window=False')})"
+        self._status = off if not context.window else "GL window: not started"
         self.last_draw_ms: float | None = None
 
     @property
@@ -126,11 +137,14 @@ class Bridge:
 
         ctx = self.context
         pyramids = ctx.cache_dir or default_cache_dir()
-        colors = {n: list(states.color_for(n))
-                  for n in list(states.states) + [n for n in session.labels.label_names if n not in states.states]}
+        colors = {n: list(c) for n, c in state_colors(states, session.labels.label_names).items()}
+        from loupe_tui.spec_sources import prune_spills
+
+        sessions = Path(pyramids).parent / "sessions"
+        prune_spills(sessions)                   # arrays no session has used for two weeks
         spec = build_spec(ctx.configs, labels_states_colors=colors, videos=ctx.videos or None,
                           global_events=ctx.global_events, options=initial_options(options),
-                          cache_dir=Path(pyramids).parent / "sessions", pyramid_cache=pyramids)
+                          cache_dir=sessions, pyramid_cache=pyramids)
         return [P.LoadSession(spec), *full_state(session, states, options)]
 
     async def start(self, session: Session, states, options: dict[str, dict], restart: bool = False) -> str:

@@ -31,6 +31,24 @@ class PreviewTrace:
     color: RGBA
 
 
+@dataclass(frozen=True)
+class FocusTarget:
+    """One panel target Tab can focus (the GL window's ``SetFocus`` / ``SetViewOption`` target).
+
+    ``target`` is ``trace:<name>``, ``dense``, ``heatmap:<k>`` or ``raster:<k>``;
+    ``label`` is what the status line says; ``trace`` names the terminal
+    preview's trace when there is one.
+    """
+
+    target: str
+    label: str
+    trace: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.target.split(":", 1)[0]
+
+
 @dataclass(eq=False)
 class ScorerContext:
     """Everything one scoring session of the terminal app needs.
@@ -54,6 +72,9 @@ class ScorerContext:
         (for a keymap file written elsewhere by the keymap screen).
     window : bool
         Start the GL window (False: terminal views only).
+    window_switch : str
+        How the window was turned off, as the status bar says it (``window=False``
+        from Python, ``--no-window`` from the command line).
     label_overlays : bool
         Label shading over the traces starts on.
     cache_dir : Path or None
@@ -72,6 +93,7 @@ class ScorerContext:
     label_overlays: bool = True
     cache_dir: Path | None = None
     link_log: Path | None = None
+    window_switch: str = "window=False"   # what turned the window off, for the status ("--no-window")
 
     @property
     def labels(self):
@@ -89,6 +111,32 @@ class ScorerContext:
                 colors = ([cfg.config_colors()[i]] * tc.n_traces if isinstance(cfg, Zip)
                           else tc.trace_colors())
                 out += [PreviewTrace(n, src, ch, colors[ch]) for ch, n in enumerate(tc.trace_names())]
+        return out
+
+    def focus_targets(self) -> list[FocusTarget]:
+        """Every panel target of the GL window, top to bottom, as Tab cycles them."""
+        from loupe_tui.config import HeatmapConfig, RasterConfig, TraceConfig, Zip
+
+        out: list[FocusTarget] = []
+        n_heat = n_raster = 0
+        for cfg in self.configs:
+            if isinstance(cfg, TraceConfig) and cfg.mode == "dense":
+                if not any(t.target == "dense" for t in out):
+                    out.append(FocusTarget("dense", "dense traces"))
+            elif isinstance(cfg, TraceConfig):
+                out += [FocusTarget(f"trace:{n}", n, n) for n in cfg.trace_names()]
+            elif isinstance(cfg, Zip):
+                for key, _ in cfg.groups():
+                    title = f"{cfg.on}={key.item() if isinstance(key, np.generic) else key}"
+                    out.append(FocusTarget(f"trace:{title}", title))
+            elif isinstance(cfg, HeatmapConfig):
+                for p in cfg.panels():
+                    out.append(FocusTarget(f"heatmap:{n_heat}", f"heatmap {p.title or n_heat + 1}"))
+                    n_heat += 1
+            elif isinstance(cfg, RasterConfig):
+                for p in cfg.panels():
+                    out.append(FocusTarget(f"raster:{n_raster}", f"raster {p.title or n_raster + 1}"))
+                    n_raster += 1
         return out
 
     def event_times(self) -> np.ndarray:

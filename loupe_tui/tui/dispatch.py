@@ -81,6 +81,7 @@ HANDLERS: dict[str, Handler] = {
     "video.choose_target": _ui("open_dialog", "target"),
     "video.speed": _ui("open_dialog", "speed"),
     "video.visibility": _ui("open_dialog", "videos"),
+    "video.position": _ui("toggle_video_position"),
     "video.frame_next": lambda d: d.frame_step(1),
     "video.frame_prev": lambda d: d.frame_step(-1),
     "video.play_pause": _ui("toggle_play"),
@@ -216,7 +217,7 @@ class Dispatcher:
         """A click, drag, wheel or key in the GL window acts like the terminal."""
         s = self.session
         if isinstance(msg, P.KeyPressed):
-            self.screen.press_key(msg.key)
+            self.screen.window_key(msg.key)     # to the active screen / focused widget, as if typed
             return None
         if isinstance(msg, P.Clicked):
             return s.clear_selection() | s.step_time(msg.t - s.cursor)
@@ -229,8 +230,8 @@ class Dispatcher:
             if "alt" in msg.modifiers:
                 return None                      # gain: the window's own business
             if "shift" in msg.modifiers:
-                return s.page(steps)
-            return s.step_epoch(steps)
+                return s.step_epoch(steps)       # fine: one epoch per notch
+            return s.page(steps)                 # the wheel pages: one window per notch
         if isinstance(msg, P.FrameDrawn):
             self.screen.bridge.last_draw_ms = msg.draw_ms
             return None

@@ -85,17 +85,65 @@ def open_keymap(screen) -> Change | None:
     return None
 
 
-def open_labels_table(screen) -> Change | None:
+def open_labels_table(screen, toggle: bool = True) -> Change | None:
+    """Show the label table beside the views and focus it (F4 again hides it; Esc leaves it open)."""
     if _module("loupe_tui.tui.widgets.label_table") is None:
         return _missing("label table")
-    from loupe_tui.tui.screens.labels import LabelsScreen
+    return screen.toggle_label_table(toggle)
 
-    def done(t) -> None:
-        if t is not None:
-            screen.run_safely(lambda: screen.session.goto(t))
 
-    screen.app.push_screen(LabelsScreen(screen), done)
-    return None
+# -- panel focus (Tab) and Y zoom ----------------------------------------------------------------
+def focus_targets(screen) -> list:
+    """The GL window's panel targets Tab cycles (traces, dense, heatmaps, rasters), built once."""
+    targets = getattr(screen, "_focus_targets", None)
+    if targets is None:
+        targets = screen._focus_targets = screen.context.focus_targets()
+    return targets
+
+
+def focused_target(screen):
+    """The focused :class:`~loupe_tui.tui.context.FocusTarget`, or None when there is no panel."""
+    targets = focus_targets(screen)
+    return targets[getattr(screen, "focus_target_index", 0) % len(targets)] if targets else None
+
+
+_FOCUS_ACTIONS = {"trace": ("view.y_zoom_in", "Y zoom"), "dense": ("view.dense_controls", "dense controls"),
+                  "heatmap": ("view.heatmap_controls", "heatmap controls"),
+                  "raster": ("view.raster_controls", "raster controls")}
+
+
+def focus_panel(screen, step: int) -> Change:
+    """Move the panel focus by ``step``; the terminal preview and the GL window follow."""
+    from loupe_tui import protocol as P
+    from loupe_tui.core.keys import display
+
+    targets = focus_targets(screen)
+    if not targets:
+        return Change(message="no panel to focus")
+    k = screen.focus_target_index = (getattr(screen, "focus_target_index", 0) + step) % len(targets)
+    ft = targets[k]
+    screen.traces.focus_name(ft.trace)
+    screen.bridge.send(P.SetFocus(ft.target))
+    action, what = _FOCUS_ACTIONS[ft.kind]
+    keys = screen.states.action_keys.get(action, ())
+    hint = f"; {display(keys[0])}: {what}" if keys else ""
+    return Change(message=f"focus: {ft.label} ({k + 1}/{len(targets)}){hint}")
+
+
+def y_zoom(screen, factor: float) -> Change:
+    """Zoom the focused trace by ``factor`` around its own range (autorange stays on)."""
+    from loupe_tui import protocol as P
+
+    ft = focused_target(screen)
+    if ft is None or ft.kind != "trace":
+        what = f"{ft.label} is focused" if ft is not None else "there is none"
+        return Change(message=f"Y zoom acts on a trace; {what} (Tab moves the focus)")
+    gains = screen.__dict__.setdefault("y_gain", {})
+    g = gains[ft.target] = min(max(gains.get(ft.target, 1.0) * factor, 1 / 64), 1024.0)
+    if ft.trace is not None:
+        screen.traces.set_gain(ft.trace, g)
+    screen.bridge.send(P.SetViewOption(ft.target, {"yzoom": g}))
+    return Change(message=f"{ft.label}: y zoom x{g:.3g}")
 
 
 # -- dialogs -------------------------------------------------------------------
@@ -134,12 +182,19 @@ def _y_scale(screen, mod):
     if not traces.trace_names:
         return Change(message="no traces to scale")
     ranges = getattr(screen, "y_ranges", {})
-    dialog = mod.YScaleDialog(traces.trace_names, ranges, focused=traces.trace_names[traces.focus_index])
+    ft = focused_target(screen)
+    focused = ft.trace if ft is not None and ft.trace is not None else traces.trace_names[traces.focus_index]
+    dialog = mod.YScaleDialog(traces.trace_names, ranges, focused=focused)
 
     def apply(result):
+        from loupe_tui import protocol as P
+
         screen.y_ranges = dict(result.ranges)
+        gains = screen.__dict__.setdefault("y_gain", {})
         for name, r in result.ranges.items():
             traces.set_ylim(name, None if r.autorange else (r.ymin, r.ymax))
+            if not r.autorange and gains.pop(f"trace:{name}", 1.0) != 1.0:   # a fixed range is shown as typed
+                screen.bridge.send(P.SetViewOption(f"trace:{name}", {"yzoom": 1.0}))
     return dialog, apply
 
 
@@ -162,22 +217,31 @@ def _heatmap(screen, mod):
     panels = [p for c in maps for p in c.panels()]
     current = getattr(screen, "heatmap_settings", None) or [
         mod.HeatmapSettings(p.vmin, p.vmax, p.cmap, p.decim_method) for p in panels]
+    ft = focused_target(screen)
+    index = int(ft.target.split(":")[1]) if ft is not None and ft.kind == "heatmap" else 0
 
     def apply(result):
         settings = list(current)
         for i in result.panels:
             settings[i] = result.settings
         screen.heatmap_settings = settings
-    return mod.HeatmapDialog([p.title or f"heatmap {i + 1}" for i, p in enumerate(panels)], current), apply
+    return mod.HeatmapDialog([p.title or f"heatmap {i + 1}" for i, p in enumerate(panels)], current,
+                             index=index), apply
 
 
 def _raster(screen, mod):
     if not _configs(screen, "RasterConfig"):
         return Change(message="no raster plots")
+    ft = focused_target(screen)
+    target = ft.target if ft is not None and ft.kind == "raster" else "raster"   # the focused one, else all
+    settings = screen.__dict__.setdefault("raster_settings", {})
 
     def apply(result):
-        screen.raster_settings = result.settings
-    return mod.RasterDialog(getattr(screen, "raster_settings", None)), apply
+        if result.target == "raster":
+            settings.clear()
+        settings[result.target] = result.settings
+        return f"raster controls applied to {ft.label if result.target != 'raster' else 'every raster'}"
+    return mod.RasterDialog(settings.get(target, settings.get("raster")), target=target), apply
 
 
 def _events(screen, mod):

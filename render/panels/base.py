@@ -63,6 +63,27 @@ class Frame:
         return data.x + (np.asarray(t, np.float64) - self.t0) / (self.t1 - self.t0) * data.w
 
 
+#: Name-gutter text: left margin and a generous average advance of its 8 pt font (96 dpi), in pixels.
+GUTTER_TEXT_X = 9.0
+FOCUS_RGBA = (110, 140, 255, 255)
+GUTTER_CHAR_PX = 6.2
+
+
+def fit_gutter(text: str, room_px: float, suffix: str = "") -> str:
+    """``text + suffix`` cut with an ellipsis so it fits ``room_px`` (the suffix is kept whole).
+
+    ``room_px`` below a few characters (no gutter: names are drawn over the
+    plot) leaves the text as it is.
+    """
+    n = int(room_px // GUTTER_CHAR_PX)
+    if n < 4 or len(text) + len(suffix) <= n:
+        return text + suffix
+    keep = n - len(suffix) - 1
+    if keep < 3:                                   # no room for the suffix too
+        return text[:n - 1] + "…"
+    return text[:keep] + "…" + suffix
+
+
 class Panel:
     """Base of plot panels (traces, dense, zip, heatmap, raster).
 
@@ -126,3 +147,22 @@ class Panel:
     def texts(self) -> list[tuple[str, float, float]]:
         """Labels for the name gutter: ``(text, x, y)`` in framebuffer pixels."""
         return []
+
+    def draw_focus_bar(self, frame: Frame) -> None:
+        """A bar at the gutter's left edge while Tab has focused this panel (heatmaps, rasters:
+        their data is opaque or sparse, so the highlight goes beside it)."""
+        st = frame.state
+        if st.focus not in (f"{self.kind}:{self.ordinal}", f"panel:{self.index}"):
+            return
+        if getattr(self, "_focus_bar", None) is None:
+            from render.visuals.rects import Rects
+
+            self._focus_bar = Rects()
+        size = frame.viewport(self.rect)
+        self._focus_bar.set(np.array([(0.0, 0.0, 3.0, self.rect.h)], np.float32), FOCUS_RGBA)
+        self._focus_bar.draw(size)
+
+    @property
+    def gutter_room(self) -> float:
+        """Pixels a gutter text has before it would run into the data."""
+        return self.data.x - self.rect.x - GUTTER_TEXT_X - 4.0

@@ -13,7 +13,7 @@ Options (target ``heatmap:<k>``, the k-th heatmap, or ``panel:<i>``):
 from __future__ import annotations
 
 from loupe_tui.config import HeatmapPanel as HeatmapSpec
-from render.panels.base import Frame, Panel
+from render.panels.base import GUTTER_TEXT_X, Frame, Panel, fit_gutter
 from render.prep.heatmap import HeatmapRenderer
 from render.visuals.image import ImageQuad
 
@@ -68,6 +68,7 @@ class HeatmapPanel(Panel):
         self._image.set_image(self.renderer.image(t0, t1, n_px))
 
     def draw(self, frame: Frame) -> None:
+        self.draw_focus_bar(frame)
         if self.visible:
             frame.viewport(self.data)
             self._image.draw()
@@ -75,7 +76,9 @@ class HeatmapPanel(Panel):
     def texts(self):
         title = self.spec.get("title") or "heatmap"
         names = self.renderer.row_names
-        out = [(title, 9.0, self.data.y + 8)]
+        room = self.gutter_room
+        out = [(fit_gutter(title, room), GUTTER_TEXT_X, self.data.y + 8)]
         if names:
-            out.append((f"{names[0]} .. {names[-1]} ({len(names)})", 9.0, self.data.y + 22))
+            out.append((fit_gutter(f"{names[0]} .. {names[-1]}", room, f" ({len(names)})"), GUTTER_TEXT_X,
+                        self.data.y + 22))
         return out

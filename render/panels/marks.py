@@ -1,7 +1,9 @@
 """Marks across all plot panels: the cursor line, the selection span, epoch borders.
 
 All plot panels share one x range, so each mark is one rectangle spanning
-the data area from the first panel's top to the last panel's bottom.
+the data area from the first panel's top to the last panel's bottom. Epoch
+borders go under the plots; the selection (translucent) and the cursor go
+over them, so they show on opaque panels (heatmaps) too.
 
 Options: ``epochs`` ``{"epoch_len": s, "t_start": s}`` (borders are drawn
 when at least 8 pixels apart), ``cursor`` / ``selection`` ``{"visible": bool}``.
@@ -28,7 +30,8 @@ class Marks:
     """Cursor, selection and epoch borders."""
 
     def __init__(self):
-        self._under = Rects()   # epoch borders and the selection fill: under the traces' overlays
+        self._under = Rects()       # epoch borders: under the plots
+        self._selection = Rects()   # over the plots (a heatmap is opaque), under events and the cursor
         self._cursor = Rects()
 
     def update(self, frame: Frame, data: Rect) -> None:
@@ -44,13 +47,15 @@ class Marks:
                 xs = frame.x_of(start + np.arange(k0, k1 + 1) * length, data)
                 rects += [(x - 0.5, data.y, x + 0.5, data.y1) for x in xs]
                 colors += [EPOCH_RGBA] * len(xs)
+        self._under.set(np.array(rects, np.float32).reshape(-1, 4), np.array(colors, np.float32).reshape(-1, 4))
+        rects, colors = [], []
         if st.selection is not None and st.option("selection", "visible", True):
             a, b = frame.x_of(np.array(st.selection), data)
             a, b = max(a, data.x), min(b, data.x1)
             if b > a:
                 rects += [(a, data.y, b, data.y1), (a - 0.5, data.y, a + 0.5, data.y1), (b - 0.5, data.y, b + 0.5, data.y1)]
                 colors += [SELECTION_RGBA, SELECTION_EDGE_RGBA, SELECTION_EDGE_RGBA]
-        self._under.set(np.array(rects, np.float32).reshape(-1, 4), np.array(colors, np.float32).reshape(-1, 4))
+        self._selection.set(np.array(rects, np.float32).reshape(-1, 4), np.array(colors, np.float32).reshape(-1, 4))
         cur = []
         if st.cursor is not None and st.option("cursor", "visible", True):
             x = float(frame.x_of(st.cursor, data))
@@ -61,6 +66,10 @@ class Marks:
     def draw_under(self, frame: Frame) -> None:
         frame.whole()
         self._under.draw(frame.size)
+
+    def draw_selection(self, frame: Frame) -> None:
+        frame.whole()
+        self._selection.draw(frame.size)
 
     def draw_cursor(self, frame: Frame) -> None:
         frame.whole()

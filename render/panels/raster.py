@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from render.panels.base import Frame, Panel
+from render.panels.base import GUTTER_CHAR_PX, GUTTER_TEXT_X, Frame, Panel, fit_gutter
 from render.prep.raster import RasterIndex
 from render.visuals.rects import Rects
 
@@ -73,9 +73,13 @@ class RasterPanel(Panel):
         self._ticks.set(rects, f.rgba if len(f) else np.zeros((0, 4)))
 
     def draw(self, frame: Frame) -> None:
+        self.draw_focus_bar(frame)
         if self.opts["visible"]:
             self._ticks.draw(frame.viewport(self.data))
 
     def texts(self):
         title = self.spec.get("title") or "raster"
-        return [(f"{title} ({self.events.n_rows} rows)", 9.0, self.data.y + self.data.h / 2)]
+        n = self.events.n_rows
+        full = f"{title} ({n} rows)"
+        text = full if len(full) * GUTTER_CHAR_PX <= self.gutter_room else fit_gutter(title, self.gutter_room, f" ({n})")
+        return [(text, GUTTER_TEXT_X, self.data.y + self.data.h / 2)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from loupe_tui.io.pyramid import Pyramid
-from render.panels.base import Frame, Panel
+from render.panels.base import GUTTER_TEXT_X, Frame, Panel, fit_gutter
 from render.visuals.columns import TraceColumns
 from render.visuals.rects import Rects
 
@@ -256,7 +256,8 @@ class StackedTraces(Panel):
         n = len(self.row_names)
         rh = self.data.h / max(n, 1)
         step = max(1, int(np.ceil(11.0 / max(rh, 1e-6))))
-        return [(self.row_names[r], 9.0, self.data.y + (r + 0.5) * rh) for r in range(0, n, step)]
+        return [(fit_gutter(self.row_names[r], self.gutter_room), GUTTER_TEXT_X, self.data.y + (r + 0.5) * rh)
+                for r in range(0, n, step)]
 
 
 def _nan_reduce(fn, a: np.ndarray) -> np.ndarray:

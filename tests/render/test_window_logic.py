@@ -78,6 +78,17 @@ def test_layout_shares_one_data_area():
     assert no_side.hypnogram is None and no_side.video is None
 
 
+def test_videos_go_beside_or_below_the_plots():
+    right = compute_layout(1600, 900, [(1, 60)])
+    assert right.video.x >= right.data.x1 and right.video.y1 < right.hypnogram.y  # right column, above the hypnogram
+    below = compute_layout(1600, 900, [(1, 60)], video_below=True)
+    v = below.video
+    assert v.y >= below.axis.y1 and v.x == below.data.x and v.w == below.data.w  # under the time axis, same x range
+    assert below.panels[-1].y1 < right.panels[-1].y1  # the plots gave up the height
+    assert below.hypnogram.x >= below.data.x1 and below.hypnogram.h > right.hypnogram.h  # hypnogram has the column
+    assert v.y1 <= 900
+
+
 @pytest.mark.parametrize("span,width,step", [(10, 1200, 1), (3600, 1200, 300), (86_400, 1200, 7200)])
 def test_ticks_are_readable(span, width, step):
     ts, got = ticks(0, span, width)

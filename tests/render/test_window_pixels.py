@@ -228,3 +228,27 @@ def test_fixed_y_range_and_zoom_of_one_trace(win, tmp_path):
     assert span > 0.4 * rh, "zoom x2 doubles it"
     img = show(win, tmp_path, [cfg], labels=[], options={"trace:big": {"autorange": True, "yzoom": 1.0}})
     assert (band(img) == rgb).all(axis=-1).any(axis=1).sum() > 0.8 * rh
+
+
+def test_selection_and_cursor_show_over_an_opaque_heatmap(win, tmp_path):
+    import xarray as xr
+
+    from loupe_tui.config import HeatmapConfig
+    from render.panels.base import FOCUS_RGBA
+    from render.panels.marks import SELECTION_RGBA
+
+    t = np.arange(3000) / 100.0
+    da = xr.DataArray(np.zeros((4, len(t)), np.float32), dims=("cell", "time"),
+                      coords={"time": t, "cell": [0, 1, 2, 3]}, name="v")
+    img = show(win, tmp_path, [HeatmapConfig(da, cmap="gray", vmin=0, vmax=3)], labels=[],
+               options={"label_overlays": {"visible": False}},
+               extra=[P.SetSelection(10.0, 20.0), P.SetCursor(25.0, 2), P.SetFocus("heatmap:0")])
+    lay = compute_layout(W, H, [(4.25, 40)])
+    y = int(lay.panels[0].y + lay.panels[0].h / 2)
+    outside, inside = img[y, int(x_of(5.0))], img[y, int(x_of(15.0))]
+    np.testing.assert_allclose(outside, (0, 0, 0), atol=2)                    # the heatmap's black
+    np.testing.assert_allclose(inside, blend((0, 0, 0), SELECTION_RGBA, SELECTION_RGBA[3]), atol=3)
+    row = img[y, DATA_X0:DATA_X0 + DATA_W]
+    cols = DATA_X0 + np.nonzero((row == CURSOR_RGBA[:3]).all(axis=-1))[0]
+    assert len(cols) and abs(cols.mean() + 0.5 - x_of(25.0)) <= 1.0, "the cursor is drawn on the heatmap"
+    np.testing.assert_array_equal(img[y, 1], FOCUS_RGBA[:3])                  # Tab focused it: a bar beside it

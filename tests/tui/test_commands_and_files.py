@@ -141,3 +141,38 @@ async def test_in_memory_labels_save_asks_for_a_file(new_app, tmp_path):
         inp.value = str(target)
         await pilot.press("enter")
         assert target.exists() and "Wake" in target.read_text()
+
+
+@sync
+async def test_a_success_clears_an_old_error_and_undo_redo_say_what_they_did(new_app):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        main = app.screen
+        s = main.session
+        status = lambda: (main.status_bar.message, main.status_bar.level)   # noqa: E731
+        await command(pilot, "label Nope-not-a-state")            # fine: any name is a state for :label
+        await command(pilot, "jump Nowhere")                       # an error
+        assert status()[1] == "error"
+        await command(pilot, "goto 400")
+        await command(pilot, "label REM")
+        assert status() == ("", "info")                           # the stale error went
+        await pilot.press("ctrl+z")
+        assert status()[0] == "undid: REM 0:06:40–0:06:44"
+        await pilot.press("ctrl+y")
+        assert status()[0] == "redid: REM 0:06:40–0:06:44"
+        await command(pilot, "goto 401")
+        await pilot.press("0")                                    # clear the REM epoch
+        await pilot.press("ctrl+z")
+        assert status()[0] == "undid: clear 0:06:40–0:06:44"
+        assert s.labels.at_time(401.0).label == "REM"
+
+
+@sync
+async def test_status_names_where_saves_go_for_a_new_file_and_how_the_window_was_turned_off(new_app, tmp_path):
+    app = new_app(interval_labels=tmp_path / "night1.csv")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        text = app.screen.status_bar.text
+        assert "labels night1.csv (new file) → saves to night1.csv" in text
+        assert "GL window: off (window=False)" in text and "--no-window" not in text

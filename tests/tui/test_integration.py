@@ -100,16 +100,68 @@ async def test_label_table_jumps_and_edits_through_the_journal(new_app, labels_f
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
         await command(pilot, "table")
-        assert screen_name(app) == "LabelsScreen"
-        table = app.screen.query_one("#label-table")
+        await pilot.pause()
+        main = app.screen
+        assert screen_name(app) == "MainScreen"                 # a panel of the main screen, not a screen
+        table = main.query_one("#label-table")
+        assert table.grid.has_focus
         table.post_message(table.CellEdited(table, 2, "note", "checked"))
         await pilot.pause()
-        main = app.screen.main
         assert main.session.labels.row(2).note == "checked"
         assert "checked" in labels_file.with_name("labels.csv.loupe-journal").read_text()
-        await pilot.press("down", "enter")
+        await pilot.press("home", "down", "enter")
         await pilot.pause()
-        assert screen_name(app) == "MainScreen" and main.session.cursor == 52.0       # row 1 starts at 52 s
+        assert main.session.cursor == 52.0                     # row 1 starts at 52 s
+        assert table.grid.has_focus and table.cursor_index == 1
+
+
+@sync
+async def test_docked_label_table_follows_the_cursor_and_lets_state_keys_score(new_app):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        main = app.screen
+        s = main.session
+        await pilot.press("f4")
+        await pilot.pause()
+        table = main.query_one("#label-table")
+        assert table.grid.has_focus and table.cursor_index == 0
+        for _ in range(3):
+            await pilot.press("]")                              # paging works while the table has focus
+        await pilot.pause()
+        assert s.window_start == 60.0 and table.cursor_index == 1          # NREM 52-208: it followed
+        main.apply(s.goto(400.0))                                # unscored, after the last interval
+        await pilot.press("r")                                   # a state key scores with the table focused
+        await pilot.pause()
+        assert s.labels.at_time(401.0).label == "REM" and s.cursor == 404.0
+        i = table.cursor_index
+        assert s.labels.row(i).label == "REM" and s.labels.starts[i] == 400.0   # the new row, highlighted
+        assert table.row_count == len(s.labels)
+        await pilot.press("escape")                              # focus back to the traces; table stays
+        await pilot.pause()
+        assert app.focused is None and main.query_one("#label-panel").display
+        await pilot.press("escape")                              # now Escape is the main screen's again
+        await pilot.press("f4")                                  # focus the table again, then hide it
+        await pilot.pause()
+        assert table.grid.has_focus
+        await pilot.press("f4")
+        await pilot.pause()
+        assert not main.query_one("#label-panel").display and app.focused is None
+
+
+@sync
+async def test_window_keys_reach_the_label_table(new_app):
+    app = new_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        main = app.screen
+        await pilot.press("f4")
+        await pilot.pause()
+        table = main.query_one("#label-table")
+        main.post_message(main.WindowEvent(P.KeyPressed("down")))
+        main.post_message(main.WindowEvent(P.KeyPressed("enter")))
+        await pilot.pause(0.1)
+        assert table.cursor_index == 1 and main.session.cursor == 52.0
 
 
 @sync
@@ -133,3 +185,9 @@ async def test_video_dialogs_set_target_speed_and_visibility(new_app, demo, monk
         assert P.SetViewOption("video:1", {"visible": False}) in sent
         await pilot.press("ctrl+o")                                   # cycles the target
         assert scr.dispatcher.video_target == 0
+        app.run_registry_action("video.position")                     # from the palette
+        await pilot.pause()
+        assert sent[-1] == P.SetViewOption("video", {"position": "below"})
+        app.run_registry_action("video.position")
+        await pilot.pause()
+        assert sent[-1] == P.SetViewOption("video", {"position": "right"})

@@ -85,6 +85,16 @@ def test_state_note_and_extra_filters_combine_live_and_enter_jumps():
     drive(labels, body)
 
 
+def test_the_hint_matches_where_the_focus_starts():
+    async def body(app, pilot):
+        hint = str(app.screen.query_one(".help").content)
+        assert app.focused.id == "note" and hint.startswith("Type: filter by note")
+        await pilot.press("shift+tab", "space")               # what the hint says reaches the state list
+        await pilot.pause()
+        assert app.focused.id == "state" or app.focused.parent.id == "state"
+    drive(make_labels(50), body)
+
+
 def test_highlight_starts_at_the_first_match_after_the_cursor():
     labels = make_labels()
 

@@ -118,12 +118,12 @@ def test_rebind_add_and_unbind_an_action(toml_keymap, tmp_path):
 
     async def body(app, pilot, screen):
         await goto(pilot, screen, "action:nav.page_next")
-        await pilot.press("enter", "ctrl+x")
+        await pilot.press("enter", "ctrl+b")
         await pilot.pause()
-        assert StateConfig.from_file(toml_keymap).action_keys["nav.page_next"] == ("ctrl+x",)
+        assert StateConfig.from_file(toml_keymap).action_keys["nav.page_next"] == ("ctrl+b",)
         await pilot.press("a", "f9")
         await pilot.pause()
-        assert StateConfig.from_file(toml_keymap).action_keys["nav.page_next"] == ("ctrl+x", "f9")
+        assert StateConfig.from_file(toml_keymap).action_keys["nav.page_next"] == ("ctrl+b", "f9")
         await pilot.press("a", "f9")
         await pilot.pause()
         assert "already a key of action nav.page_next" in screen.status_text

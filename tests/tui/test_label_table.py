@@ -253,3 +253,24 @@ def test_an_edit_under_the_open_editor_cancels_it_one_after_it_does_not():
         assert not table.editing and app.focused is table.grid
         assert labels.row(2).note is None
     drive(labels, body)
+
+
+def test_editing_a_cell_keeps_its_text_and_types_at_the_end():
+    labels = make_labels(100)                                 # row 0's note is "spindle"
+
+    async def body(app, pilot, table):
+        await pilot.press("e")
+        await pilot.pause()
+        assert table.editor.value == "spindle" and table.editor.cursor_position == len("spindle")
+        await pilot.press("s", "enter")                       # the first key must not wipe the note
+        await pilot.pause()
+        assert labels.row(0).note == "spindles"
+    drive(labels, body)
+
+
+def test_short_recordings_keep_whole_headers():
+    labels = make_labels(10)                                  # times fit 7 cells; "duration" needs 8
+
+    async def body(app, pilot, table):
+        assert line(table, 0).split()[:5] == ["#", "start", "end", "duration", "state"]
+    drive(labels, body)

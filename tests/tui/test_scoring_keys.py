@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tui_helpers import SIZE, spans, sync, wait_ready
+from tui_helpers import SIZE, press_backspace, spans, sync, wait_ready
 
 
 @sync
@@ -66,7 +66,7 @@ async def test_clear_delete_last_undo_redo(new_app):
         s.goto(400.0)
         await pilot.press("a", "a")
         assert s.labels.at_time(405.0).label == "Artifact"
-        await pilot.press("backspace")                                # the last label made goes
+        await press_backspace(pilot)                                  # the last label made goes
         assert s.labels.at_time(405.0) is None and s.labels.at_time(401.0).label == "Artifact"
         assert s.cursor == 404.0
 
@@ -159,9 +159,17 @@ async def test_window_events_act_like_keys(new_app):
         assert s.cursor == 406.5 and s.selection == (402.0, 410.0)
         start = s.window_start
         scr.post_message(scr.WindowEvent(P.KeyPressed("w")))
-        scr.post_message(scr.WindowEvent(P.Scrolled(1.0, ("shift",))))
+        scr.post_message(scr.WindowEvent(P.Scrolled(1.0, ())))           # the wheel pages
         await pilot.pause()
         assert s.labels.at_time(409.0).label == "Wake" and s.window_start == start + s.window_len
+        cursor = s.cursor
+        scr.post_message(scr.WindowEvent(P.Scrolled(-1.0, ())))          # back a page
+        await pilot.pause()
+        assert s.window_start == start and s.cursor == cursor - s.window_len
+        epoch = s.epoch_index()
+        scr.post_message(scr.WindowEvent(P.Scrolled(2.0, ("shift",))))   # Shift+wheel: epoch by epoch
+        await pilot.pause()
+        assert s.epoch_index() == epoch + 2
         scr.post_message(scr.WindowEvent(P.ErrorRaised("GL context lost", True)))
         await pilot.pause()
         assert "F5" in scr.query_one("#status").message

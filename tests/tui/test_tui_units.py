@@ -65,6 +65,9 @@ def test_footer_and_help_come_from_the_keymap():
                      {"nav.page_next": ["l"]})
     text = footer_text(st).plain
     assert "w  Wake" in text and "s  Sleep" in text and " l  next" in text
+    narrow = footer_text(st, 40).plain                       # whole entries go, least important first
+    assert len(narrow) <= 40 and narrow.rstrip().endswith("quit") and "…" not in narrow
+    assert "w  Wake" in narrow and "next" not in narrow
     rows = dict(help_rows(st))
     assert ("w", "Wake") in rows["States (label the selection, or the cursor epoch and advance)"]
     assert ("l", "Next page (one window forward)") in rows["Navigation"]
@@ -166,3 +169,26 @@ def test_view_refuses_bare_arrays_and_missing_states(tmp_path, monkeypatch):
                      interval_labels_writeback=True)
     ctx = make_context(TraceConfig(da), keymap={"w": "Wake"}, label_colors={"Wake": "#00ff00"})
     assert ctx.session.t_end == pytest.approx(10.0) and ctx.session.epoch_len == 4.0
+
+
+@pytest.mark.parametrize("cursor", [370.0, 370.1, 371.9, 374.0, 379.3])
+def test_axis_markers_never_garble_tick_labels(cursor):
+    import re
+
+    from loupe_tui.tui.widgets._draw import ViewState
+    from loupe_tui.tui.widgets.hypnogram import Hypnogram
+    from loupe_tui.tui.widgets.trace_preview import TracePreview
+
+    view = ViewState(368.0, 388.0, cursor, None, 4.0, 0.0, (0.0, 720.0))
+    prev = TracePreview()
+    prev.set_events(np.array([376.05]))
+    rows = {"preview": prev._axis_row(view, 130, 140).text}
+    hyp = Hypnogram()
+    hyp._view = view
+    rows["hypnogram"] = hyp._axis((360.0, 400.0), 130, np.zeros(130, bool), 140).text
+    for name, text in rows.items():
+        assert "▲" in text, name
+        for mark, label in re.findall(r"([┴▲▼])([^─▲▼┴ ]*)", text):   # every tick label is whole
+            assert mark != "┴" or label, (name, text)
+            assert not label or re.fullmatch(r"\d+:\d\d(:\d\d(\.\d)?)?", label), (name, label, text)
+        assert not re.search(r"[\d:][▲▼┴]", text), (name, text)           # no marker inside a label

@@ -138,3 +138,29 @@ async def test_global_events_marked_and_raster_only_recordings_score(new_app, de
         await pilot.press("r")
         assert app.screen.session.labels.at_time(app.screen.session.t_start + 1).label == "REM"
         assert app.registry_action_available("video.toggle_1") is False
+
+
+@sync
+async def test_a_new_state_gets_its_colour_in_the_terminal_and_the_window(new_app, monkeypatch):
+    from loupe_tui import protocol as P
+
+    app = new_app()
+    sent: list = []
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        scr = app.screen
+        monkeypatch.setattr(scr.bridge, "send", sent.append)
+        scr.session.goto(400.0)
+        scr.query_one("#command-line").open()
+        scr.query_one("#command-line").value = "label Spindle"
+        await pilot.press("enter")
+        colors = [m for m in sent if isinstance(m, P.SetStateColors)]
+        assert len(colors) == 1 and "Spindle" in colors[0].colors              # told once, when it appeared
+        rgb = tuple(colors[0].colors["Spindle"][:3])
+        assert scr.state_colors["Spindle"] == rgb                               # the terminal's colour too
+        assert rgb != (128, 128, 128) and max(rgb) - min(rgb) > 60             # not grey like Artifact
+        scr.session.goto(420.0)
+        await pilot.press(":")
+        scr.query_one("#command-line").value = "label Spindle"
+        await pilot.press("enter")
+        assert len([m for m in sent if isinstance(m, P.SetStateColors)]) == 1  # known now: not again

@@ -43,3 +43,11 @@ def screen_text(app) -> str:
 def spans(labels) -> list[tuple[float, float, str]]:
     names = labels.label_names
     return [(float(s), float(e), names[c]) for s, e, c in zip(labels.starts, labels.ends, labels.codes)]
+
+
+async def press_backspace(pilot) -> None:
+    """The Backspace key as terminals send it (``\\x7f``); Pilot's "backspace" sends ``\\x08``, which is Ctrl+H."""
+    from textual import events
+
+    pilot.app.post_message(events.Key("backspace", "\x7f"))
+    await pilot.pause()

@@ -87,3 +87,81 @@ def test_docs_list_every_action_with_its_default_keys():
         assert row is not None, f"{a.id} missing from docs/keymaps.md"
         for k in a.keys:
             assert f"`{display(k)}`" in row, f"{a.id}: key {display(k)} missing from its docs row"
+
+
+# -- terminals without full modifier reporting ------------------------------------------------
+# What tmux (3.3, measured with `tmux send-keys`), xterm and VTE (the Xlib convention for Ctrl
+# with digits) send for a chord they cannot report, as bytes; [] = nothing arrives (tmux drops
+# Ctrl+1, Ctrl+3..9, Ctrl+!...). Ctrl+Shift+digit: a US layout's Shift+digit symbol with Ctrl.
+# docs/tui.md ("Keys in terminals without full modifier reporting") has this table.
+_CTRL_DIGIT_X11 = {"1": "1", "2": "\x00", "3": "\x1b", "4": "\x1c", "5": "\x1d", "6": "\x1e", "7": "\x1f",
+                   "8": "\x7f", "9": "9", "0": "0"}
+_SHIFTED_DIGIT = dict(zip("1234567890", "!@#$%^&*()"))
+
+
+def legacy_bytes(key: str) -> list[str]:
+    """Every byte string a legacy terminal may send for canonical ``key`` (none when it is exact)."""
+    *mods, base = key.split("+") if not key.endswith("++") else [*key[:-2].split("+"), "+"]
+    if len(base) != 1 or "ctrl" not in mods or "alt" in mods:
+        return []          # named keys (arrows, F-keys, Tab) and Alt chords arrive with their modifiers
+    if base.isalpha():     # Ctrl(+Shift)+letter: the C0 control byte, Shift lost
+        return [chr(ord(base.upper()) & 0x1F)]
+    if base.isdigit():
+        if "shift" in mods:
+            sym = _SHIFTED_DIGIT[base]
+            return [chr(ord(sym) & 0x1F) if "@" <= sym <= "_" else sym]
+        return [_CTRL_DIGIT_X11[base], *(["\x00"] if base == "2" else [])]
+    return [chr(ord(base) & 0x1F)] if "@" <= base <= "_" else [base]
+
+
+def degraded(key: str) -> set[str]:
+    """Canonical keys the app sees for ``key`` typed in a legacy terminal (via Textual's own parser)."""
+    from textual._xterm_parser import XTermParser
+
+    from loupe_tui.core.keys import from_cursor_report, from_textual
+
+    out = set()
+    for seq in legacy_bytes(key):
+        parser = XTermParser()
+        for ev in [*parser.feed(seq), *parser.feed("")]:   # "" = end of input: a lone ESC is Escape
+            if hasattr(ev, "key"):
+                out.add(from_textual(ev.key, ev.character))
+            elif hasattr(ev, "x"):                     # a cursor report: modifier+F3 (LoupeApp recovers it)
+                out.add(from_cursor_report(ev.x, ev.y))
+    return out - {key}
+
+
+# Collisions that are known, harmless or unavoidable, and documented in docs/tui.md.
+ALLOWED_DEGRADATIONS = {
+    ("ctrl+shift+l", "ctrl+l"),   # overlays -> label strip: a view toggle (alt+l is the safe key)
+    ("ctrl+1", "1"),              # xterm/VTE send a bare "1" (tmux sends nothing); Ctrl+Up is the safe key
+}
+
+
+def test_no_default_key_degrades_into_another_key_in_legacy_terminals():
+    pytest.importorskip("textual")
+    owner = {k: a.id for a in ACTIONS for k in a.keys}
+    state_keys: dict[str, str] = {}
+    for name, path in bundled_keymaps().items():
+        for k, state in StateConfig.from_file(path).keymap.items():
+            state_keys.setdefault(k, f"{name}:{state}")
+    bad = []
+    for a in ACTIONS:
+        for k in a.keys:
+            for d in degraded(k):
+                if d in a.keys or (k, d) in ALLOWED_DEGRADATIONS:
+                    continue
+                if d in owner or d in state_keys:
+                    bad.append(f"{a.id} {k} arrives as {d} ({owner.get(d) or state_keys[d]})")
+    assert not bad, bad
+
+
+def test_the_degradation_table_is_what_textual_makes_of_the_bytes():
+    pytest.importorskip("textual")
+    assert degraded("ctrl+shift+h") == {"ctrl+h"}          # \x08: not Backspace (see keys.from_textual)
+    assert degraded("ctrl+shift+s") == {"ctrl+s"}          # why Export is not Ctrl+Shift+S
+    assert degraded("ctrl+8") == {"backspace"}             # \x7f
+    assert degraded("ctrl+2") == {"ctrl+space"} and degraded("ctrl+3") == {"escape"}
+    assert degraded("ctrl+shift+1") == {"!"} and degraded("ctrl+shift+2") == {"ctrl+space"}
+    assert degraded("ctrl+i") == {"tab"} and degraded("ctrl+m") == {"enter"} and degraded("ctrl+[") == {"escape"}
+    assert degraded("ctrl+right") == set() and degraded("shift+f3") == set()

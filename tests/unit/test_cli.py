@@ -44,3 +44,22 @@ def test_parser_and_help_do_not_import_heavy_packages():
             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_every_help_is_plain_text():
+    import argparse
+
+    from loupe_tui.cli import build_parser
+
+    parser = build_parser()
+    helps = [parser.format_help()]
+    todo = [parser]
+    while todo:
+        for action in todo.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    helps.append(sub.format_help())
+                    todo.append(sub)
+    assert len(helps) > 5
+    for text in helps:
+        assert "``" not in text and ":func:" not in text, text[:300]

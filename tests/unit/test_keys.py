@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loupe_tui.core.keys import (NAMED_KEYS, display, from_textual, is_canonical, make_key, normalize_key,
-                                 to_textual)
+from loupe_tui.core.keys import (NAMED_KEYS, display, from_cursor_report, from_textual, is_canonical, make_key,
+                                 normalize_key, to_textual, to_textual_event)
 from loupe_tui.errors import LoupeConfigError
 
 
@@ -111,6 +111,53 @@ def test_textual_parser_events_map_to_canonical(seq, canonical):
     if not events:
         pytest.skip(f"this Textual does not parse {seq!r} on its own")
     assert from_textual(events[0].key, events[0].character) == canonical
+
+
+def _parse(seq: str):
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    return [*parser.feed(seq), *parser.tick()]
+
+
+def test_ctrl_h_and_backspace_are_told_apart_by_the_character():
+    """Both bytes are Textual's "backspace"; only \x7f is the Backspace key (tmux/xterm/VTE send
+    \x08 for Ctrl+H and for a Ctrl+Shift+H they cannot report)."""
+    (bs,), (ctrl_h,) = _parse("\x7f"), _parse("\x08")
+    assert (bs.key, bs.character) == ("backspace", "\x7f") and (ctrl_h.key, ctrl_h.character) == ("backspace", "\x08")
+    assert from_textual(bs.key, bs.character) == "backspace"
+    assert from_textual(ctrl_h.key, ctrl_h.character) == "ctrl+h"
+    (kitty,) = _parse("\x1b[104;5u")                     # kitty protocol: exact
+    assert from_textual(kitty.key, kitty.character) == "ctrl+h"
+
+
+def test_shift_f3_arrives_as_a_cursor_report_and_is_recovered():
+    """xterm/tmux send Shift+F3 as ESC[1;2R, which Textual 8 parses as a cursor position report."""
+    from textual import events
+
+    (ev,) = _parse("\x1b[1;2R")
+    assert isinstance(ev, events.CursorPosition) and (ev.x, ev.y) == (1, 0)
+    assert from_cursor_report(ev.x, ev.y) == "shift+f3"
+    (ev,) = _parse("\x1b[1;5R")
+    assert from_cursor_report(ev.x, ev.y) == "ctrl+f3"
+    assert from_cursor_report(10, 20) is None           # a real position report (never asked for)
+
+
+@pytest.mark.parametrize("textual_key, canonical", [
+    ("f13", "shift+f1"), ("f15", "shift+f3"), ("f24", "shift+f12"), ("ctrl+f15", "ctrl+shift+f3"), ("f12", "f12"),
+])
+def test_f13_to_f24_are_shift_f1_to_f12(textual_key, canonical):
+    assert from_textual(textual_key, None) == canonical
+    assert normalize_key(textual_key.upper()) == canonical
+
+
+@pytest.mark.parametrize("canonical", ["w", "W", "?", "[", ":", "space", "enter", "escape", "tab", "shift+tab",
+                                       "backspace", "ctrl+h", "ctrl+s", "alt+l", "shift+f3", "pagedown", "ctrl+1"])
+def test_window_keys_become_the_textual_event_a_terminal_sends(canonical):
+    key, character = to_textual_event(canonical)
+    assert from_textual(key, character) == canonical
+    if canonical in ("w", "space", "enter", "escape", "backspace"):
+        assert character == {"w": "w", "space": " ", "enter": "\r", "escape": "\x1b", "backspace": "\x7f"}[canonical]
 
 
 @pytest.mark.parametrize("textual_key, character, canonical", [

@@ -399,3 +399,14 @@ def test_fuzz_random_toml_documents(states, actions):
     except Exception:
         return  # tomlkit cannot write this value; not our parser's business
     _only_config_errors(StateConfig.from_text, text, format="toml")
+
+
+def test_unknown_states_get_distinct_colours_never_grey_nor_a_keymap_colour():
+    cfg = StateConfig.from_file(bundled_keymap("rodent_sleep"))
+    taken = [cfg.colors[s][:3] for s in cfg.states]
+    names = ["Unknown", "Spindle", "Seizure", "Microarousal", "Other", "Unscored", "X"]
+    for name in names:
+        c = cfg.color_for(name)
+        assert c == cfg.color_for(name)                                     # the same every time
+        assert max(c[:3]) - min(c[:3]) > 60, (name, c)                      # not a grey (Artifact is grey)
+        assert all(sum((a - b) ** 2 for a, b in zip(c, t)) >= 120 ** 2 for t in taken), (name, c)

@@ -1,4 +1,4 @@
-"""Heatmap Plot Controls (Ctrl+Shift+H): vmin, vmax, colormap, decimation.
+"""Heatmap Plot Controls (Ctrl+Shift+H or Ctrl+H): vmin, vmax, colormap, decimation.
 
 One heatmap at a time (choose it in the first field; its values load), or
 every heatmap at once with *apply to all arrays*. Blank vmin/vmax means

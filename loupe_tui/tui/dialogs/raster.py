@@ -1,4 +1,4 @@
-"""Raster controls (Ctrl+Shift+R): brightness, event height, thickness, proportional rows.
+"""Raster controls (Ctrl+Shift+R or Ctrl+R): brightness, event height, thickness, proportional rows.
 
 :func:`to_view_options` gives one ``SetViewOption(target, {...})`` with the four values.
 """

@@ -163,8 +163,8 @@ class EpochJumper(ModalScreen["JumpResult | None"]):
                                 classes="extra")
             yield Static(id="count")
             yield self.table
-            yield Static("Enter: go   Up/Down/PgUp/PgDn: choose   Tab: next field   Space: open the "
-                         "state list   Esc: cancel",
+            yield Static("Type: filter by note   Shift+Tab: the state list (Space opens it)   Tab: next field   "
+                         "Up/Down/PgUp/PgDn: choose   Enter: go   Esc: cancel",
                          classes="help")
 
     def on_mount(self) -> None:

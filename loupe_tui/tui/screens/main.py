@@ -1,4 +1,4 @@
-"""The main screen: status, label strip, trace preview, hypnogram, command line, footer.
+"""The main screen: status, label strip, trace preview, hypnogram, label table, command line, footer.
 
 Keys are handled in :meth:`MainScreen.on_key`, not with static ``BINDINGS``:
 the canonical key is looked up in the live keymap (a state hotkey or an
@@ -7,6 +7,11 @@ goes through :class:`~loupe_tui.tui.dispatch.Dispatcher` to one Session call;
 :meth:`MainScreen.apply` then updates the terminal views and tells the GL
 window (:class:`~loupe_tui.tui.bridge.Bridge`). Slow work (pyramid builds,
 window start) runs in workers.
+
+The label table (F4) is a panel beside the views, not a screen: it follows
+the cursor as you score, and while it has focus it takes only its own
+navigation keys; everything else (state keys, paging ...) reaches
+:meth:`MainScreen.on_key` as usual. Escape gives the focus back.
 """
 
 from __future__ import annotations
@@ -16,16 +21,17 @@ import time
 
 from textual import events, work
 from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from loupe_tui import protocol as P
 from loupe_tui.core import keys
 from loupe_tui.core.session import Change
 from loupe_tui.errors import LoupeError
-from loupe_tui.tui import colon
-from loupe_tui.tui.bridge import Bridge, colors_message
+from loupe_tui.tui import colon, integrate
+from loupe_tui.tui.bridge import Bridge, colors_message, state_colors
 from loupe_tui.tui.dispatch import Dispatcher
 from loupe_tui.tui.screens.main_actions import MainActions
 from loupe_tui.tui.widgets._draw import ViewState, rgba_tuple
@@ -38,7 +44,8 @@ from loupe_tui.tui.widgets.trace_preview import TracePreview
 
 
 class StateColors(dict):
-    """State name -> RGB, filled on demand from the keymap (stable colours for unknown states)."""
+    """State name -> RGB, filled on demand from the keymap (``StateConfig.color_for``: the GL
+    window gets the same colours through :func:`~loupe_tui.tui.bridge.state_colors`)."""
 
     def __init__(self, states):
         super().__init__()
@@ -80,12 +87,20 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
             **{f"video:{i}": {"visible": True} for i in range(len(context.videos))},
         }
         self.key_ms: list[float] = []
+        self.label_table = None           # the LabelTable, mounted on first use (F4)
+        self._focus_targets = None        # the GL window's panel targets Tab cycles (built on first use)
+        self.focus_target_index = 0
+        self.y_gain: dict[str, float] = {}   # Y zoom per trace target
+        # state names whose colours the GL window has (it gets them all when it starts)
+        self._colored: set[str] = set(self.states.states) | set(self.session.labels.label_names)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        yield LabelStrip(id="label-strip")
-        yield TracePreview(id="traces")
-        yield Hypnogram(id="hypnogram")
+        with Horizontal(id="body"):
+            with Vertical(id="views"):
+                yield LabelStrip(id="label-strip")
+                yield TracePreview(id="traces")
+                yield Hypnogram(id="hypnogram")
         yield CommandLine(id="command-line")
         yield KeyFooter(id="footer")
 
@@ -161,6 +176,9 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
     def _traces_ready(self, traces, pyramids) -> None:
         preview = self.traces
         preview.set_traces(traces, pyramids)
+        if self._focus_targets is not None:                      # Tab was used already (else: built on first use)
+            ft = integrate.focused_target(self)
+            preview.focus_name(ft.trace if ft is not None else None)
         if not traces:
             preview.set_message("no traces to preview (TraceConfig or Zip data draws here)")
         self.refresh_views(Change(window=True))
@@ -176,10 +194,22 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
     # -- keys ----------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
-            return  # the command line takes its own keys
+            return  # the command line and the table's cell editor take their own keys
         event.stop()
         event.prevent_default()
-        self.press_key(keys.from_textual(event.key, event.character))
+        key = keys.from_textual(event.key, event.character)
+        if key == "escape" and self._table_focused():
+            self.set_focus(None)
+            self.notify_status("label table: back to the traces (F4 goes back to the table)")
+            return
+        self.press_key(key)
+
+    def window_key(self, key: str) -> None:
+        """A key typed in the GL window: exactly as if typed here, into whatever has the keys."""
+        if self.app.screen is self and self.focused is None:
+            self.press_key(key)      # the usual case: at once, in order with the window's clicks
+        else:
+            self.app.type_key(key)   # a dialog, prompt, ':' line or the label table takes it
 
     def press_key(self, key: str) -> None:
         """Act on one canonical key (from the terminal or the GL window)."""
@@ -208,9 +238,8 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         self.apply(change)
 
     def on_main_screen_window_event(self, event: WindowEvent) -> None:
-        # While a prompt or dialog is open, the window's keys and mouse wait; its status does not.
-        user_input = (P.KeyPressed, P.Clicked, P.Dragged, P.Scrolled)
-        if isinstance(event.msg, user_input) and self.app.screen is not self:
+        # While a prompt or dialog is open, the window's mouse waits; its keys go to the dialog.
+        if isinstance(event.msg, (P.Clicked, P.Dragged, P.Scrolled)) and self.app.screen is not self:
             return
         self.run_safely(lambda: self.dispatcher.window_event(event.msg))
 
@@ -227,6 +256,10 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
             return
         if change.message:
             self.notify_status(change.message, "info")
+        elif change:
+            self.status_bar.set_message("")   # something happened: an old message (or error) is stale
+        if change.labels:
+            self.sync_colors()
         self.refresh_views(change)
         self.bridge.tell(change, self.session)
 
@@ -244,6 +277,13 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
             rows = hyp.rows_needed()
             if hyp.styles.height is None or hyp.styles.height.value != rows:
                 hyp.styles.height = rows
+        table = self.label_table
+        if table is not None and self._table_panel.display:
+            if change.labels is not None:
+                table.refresh_labels(change.labels)
+                self._update_table_hint()
+            if change.cursor or change.window or change.labels is not None or labels_changed:
+                table.follow(self.session.cursor)
 
     def notify_status(self, text: str, level: str = "info") -> None:
         self.status_bar.set_message(text, level)
@@ -267,8 +307,67 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         self.state_colors = StateColors(states)
         self.query_one(KeyFooter).show(states)
         self.query_one(CommandLine).states = self._state_names()
-        self.bridge.send(colors_message(states, self.session.labels.label_names))
+        self.sync_colors(force=True)
         self.refresh_views(Change(), labels_changed=True)
+
+    def sync_colors(self, force: bool = False) -> None:
+        """Tell the GL window (and the table) the colours of every state, when one is new to them."""
+        names = set(self.session.labels.label_names)
+        if not force and names <= self._colored:
+            return
+        self._colored = names | set(self.states.states)
+        self.bridge.send(colors_message(self.states, self.session.labels.label_names))
+        if self.label_table is not None:
+            self.label_table.set_state_colors(self._table_colors())
+
+    def _table_colors(self) -> dict:
+        return state_colors(self.states, self.session.labels.label_names)
+
+    # -- the label table (F4) ----------------------------------------------------------
+    def toggle_label_table(self, toggle: bool = True) -> Change:
+        """Show and focus the label table; F4 on the focused table hides it."""
+        from loupe_tui.tui.widgets.label_table import LabelTable
+
+        table, mounted = self.label_table, None
+        if table is None:
+            self.label_table = table = LabelTable(self.session.labels, self._table_colors(), id="label-table")
+            self._table_hint = Static(id="label-table-hint")
+            self._table_panel = Vertical(self._table_hint, table, id="label-panel")
+            mounted = self.query_one("#body", Horizontal).mount(self._table_panel)
+        elif toggle and self._table_panel.display and self._table_focused():
+            self._table_panel.display = False
+            self.set_focus(None)
+            return Change(message="label table hidden (F4 shows it)")
+        elif not self._table_panel.display:
+            self._table_panel.display = True
+            table.refresh_labels()             # edits made while it was hidden (O(n) numpy, a few ms)
+        self._update_table_hint()
+
+        async def ready() -> None:
+            if mounted is not None:
+                await mounted
+            table.focus()
+            self.call_after_refresh(lambda: table.follow(self.session.cursor))   # once it has its size
+        self.call_later(ready)
+        return Change(message="label table: it follows the cursor; state keys still score")
+
+    def _update_table_hint(self) -> None:
+        self._table_hint.update(f"{len(self.session.labels):,} intervals · Enter: go there · e/F2: edit · "
+                                "Esc: back to the traces · F4: hide")
+
+    def _table_focused(self) -> bool:
+        table = self.label_table
+        return table is not None and self.focused is not None and table in self.focused.ancestors_with_self
+
+    def on_label_table_jump_to(self, event) -> None:
+        event.stop()
+        self.run_safely(lambda: self.session.goto(event.t))
+
+    def on_label_table_cell_edited(self, event) -> None:
+        event.stop()
+        labels = self.session.labels
+        self.run_safely(lambda: Change(labels=labels.update_cell(event.index, event.column, event.value),
+                                       message=f"{event.column} of interval {event.index + 1} set"))
 
     def _state_names(self) -> list[str]:
         return list(dict.fromkeys([*self.states.states, *self.session.labels.label_names]))

@@ -9,6 +9,7 @@ applies it then).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual import work
@@ -36,6 +37,7 @@ class MainActions:
     """Prompts, files, toggles and screens of the main screen (mixin)."""
 
     _play_timer = None
+    _play_wall = 0.0
     play_speed = 1.0
 
     # -- prompts ---------------------------------------------------------------
@@ -125,20 +127,17 @@ class MainActions:
         on = self._toggle("label_overlays")
         return Change(message=f"label overlays {'on' if on else 'off'}")
 
+    def toggle_video_position(self) -> Change:
+        opts = self.options.setdefault("video", {})
+        opts["position"] = "right" if opts.get("position", "right") == "below" else "below"
+        self.bridge.send(P.SetViewOption("video", {"position": opts["position"]}))
+        return Change(message="videos " + ("below the plots" if opts["position"] == "below" else "beside the plots"))
+
     def y_zoom(self, factor: float) -> Change:
-        got = self.traces.y_zoom(factor)
-        if got is None:
-            return Change(message="no trace to zoom")
-        name, lo, hi = got
-        self.bridge.send(P.SetViewOption(f"trace:{name}", {"ymin": lo, "ymax": hi}))
-        return Change(message=f"{name}: y {lo:.4g} to {hi:.4g}")
+        return integrate.y_zoom(self, factor)       # the window's own yzoom: autorange stays on
 
     def focus_trace(self, step: int) -> Change:
-        name = self.traces.focus_trace(step)
-        if name is None:
-            return Change(message="no trace to focus")
-        self.bridge.send(P.SetFocus(f"trace:{name}"))
-        return Change(message=f"focused trace {name}")
+        return integrate.focus_panel(self, step)    # traces, dense, heatmaps and rasters
 
     def restart_window(self) -> Change:
         if not self.context.window:
@@ -148,19 +147,27 @@ class MainActions:
 
     # -- video -----------------------------------------------------------------
     def toggle_play(self) -> Change:
+        # The GL window plays at the video's frame rate on its own clock; the
+        # session follows on wall time (same clock, so the two agree) and the
+        # window ignores the cursor it is sent while it is close to its own.
         target = self.dispatcher.video_target
         if self._play_timer is not None:
             self._play_timer.stop()
             self._play_timer = None
             self.bridge.send(P.VideoCommand("pause", target))
-            return Change(message="paused")
+            return self._play_advance() | Change(cursor=True, message="paused")
         self._play_timer = self.set_interval(1 / PLAY_HZ, self._play_tick)
+        self._play_wall = time.monotonic()
         self.bridge.send(P.VideoCommand("play", target, self.play_speed))
         return Change(message=f"playing at {self.play_speed:g}x (Space pauses)")
 
+    def _play_advance(self) -> Change:
+        now = time.monotonic()
+        dt, self._play_wall = now - self._play_wall, now
+        return self.session.step_time(self.play_speed * dt)
+
     def _play_tick(self) -> None:
-        s = self.session
-        change = s.step_time(self.play_speed / PLAY_HZ)
+        change = self._play_advance()
         if not change.cursor:
             self.toggle_play()
         self.apply(change)
@@ -171,7 +178,7 @@ class MainActions:
             return Change(message="no video: frame steps move the cursor by a hundredth of the window")
         d = self.dispatcher
         d.video_target = (d.video_target + 1) % n
-        self.bridge.send(P.SetViewOption("video_target", {"video": d.video_target}))
+        self.bridge.send(P.SetViewOption("video", {"step_target": d.video_target}))
         return Change(message=f"frame steps move video {d.video_target + 1} ({self.context.videos[d.video_target].name})")
 
     def toggle_video(self, i: int) -> Change:

@@ -118,17 +118,21 @@ class Hypnogram(Widget):
         keys = win.astype(np.int64)
         lo, hi = span
         step = nice_step((hi - lo) / max(1, n // 10))
-        t = np.ceil(lo / step) * step
-        while t < hi:
-            k = column_of(t, lo, hi, n)
-            label = "┴" + format_time(t).removesuffix(":00") if step >= 60 else "┴" + format_time(t)
-            if 0 <= k and k + len(label) <= n and all(c == "─" for c in text[k:k + len(label)]):
-                text[k:k + len(label)] = list(label)
-            t += step
         c = column_of(self._view.cursor, lo, hi, n)
         if 0 <= c < n:
             text[c] = "▲"
             keys[c] = 2
+        t = np.ceil(lo / step) * step
+        while t < hi:
+            k = column_of(t, lo, hi, n)
+            label = "┴" + format_time(t).removesuffix(":00") if step >= 60 else "┴" + format_time(t)
+            # never over the cursor, and a cell to spare after it, so the two never run together
+            # (the cursor on the tick itself stands for the tick: "▲0:05")
+            if 0 <= k and k + len(label) <= n and all(ch == "─" for ch in text[k + 1:k + len(label) + 1]):
+                text[k + 1:k + len(label)] = list(label[1:])
+                if text[k] == "─":
+                    text[k] = label[0]
+            t += step
         styles = [p.style(DIM, BG), p.style(DIM, WINDOW_BG), p.style(CURSOR, BG, bold=True)]
         tag = "zoom" if self.zoomed else "all"
         return p.strip("".join(text), keys, styles, width, [p.gutter(tag, DIM, BG)])

@@ -94,7 +94,8 @@ def build_columns(labels: Any, keys: Sequence[str] | None = None, decimals: int 
     sample = [labels.row(int(i)) for i in _sample_rows(n)]
     states = max((cell_len(s) for s in labels.label_names), default=0)
     cols = [Column("index", "#", max(len(str(n)), 1)),
-            Column("start", "start", tw), Column("end", "end", tw), Column("duration", "duration", tw),
+            Column("start", "start", tw), Column("end", "end", tw),
+            Column("duration", "duration", max(tw, len("duration"))),   # the header fits, short recordings too
             Column("state", "state", max(states, 5))]
     for k, name in enumerate(labels.extra_cols):
         cols.append(Column(f"extra:{name}", name, _text_width((r.extras[k] for r in sample), name), name))

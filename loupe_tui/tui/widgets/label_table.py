@@ -119,7 +119,7 @@ class LabelTable(Widget):
                  classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self.grid = LabelGrid(labels, states_colors, keys=columns, rows=rows, edit_cells=editable)
-        self.editor = Input(classes="-cell-editor")
+        self.editor = Input(classes="-cell-editor", select_on_focus=False)   # editing keeps the text
         self._editing: tuple[int, str] | None = None
         self._pending_follow: float | None = None
 

@@ -31,6 +31,9 @@ def labels_status(labels) -> tuple[str, str]:
         where = f"labels {src.name} → saves overwrite it (writeback)"
     elif labels.save_path is not None and labels.save_path != src:
         where = f"labels {src.name} → saves to {labels.save_path.name}"
+    elif labels.save_path is not None:         # a file that does not exist yet: saves create it
+        new = "" if src.exists() else " (new file)"
+        where = f"labels {src.name}{new} → saves to {labels.save_path.name}"
     else:
         where = f"labels {src.name}"
     if not labels.has_unsaved_edits:

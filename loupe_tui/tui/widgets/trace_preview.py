@@ -35,6 +35,7 @@ class TracePreview(Widget):
         self._gain: list[float] = []
         self._fixed: dict[int, tuple[float, float]] = {}
         self.focus_index = 0
+        self.focus_shown = True            # False while Tab has focused a heatmap/raster/dense panel
         self.overlay_alpha = 0.28
         self.overlays = True
         self.message = "no traces to preview"
@@ -72,22 +73,20 @@ class TracePreview(Widget):
     def trace_names(self) -> list[str]:
         return [t.name for t in self._traces]
 
-    def focus_trace(self, step: int) -> str | None:
-        """Move the focused trace by ``step``; its name, or None without traces."""
-        if not self._traces:
-            return None
-        self.focus_index = (self.focus_index + step) % len(self._traces)
+    def focus_name(self, name: str | None) -> None:
+        """Mark trace ``name`` as focused (None or a name not drawn here: no trace is)."""
+        names = self.trace_names
+        self.focus_shown = name in names
+        if self.focus_shown:
+            self.focus_index = names.index(name)
         self._invalidate(data=True)
-        return self._traces[self.focus_index].name
 
-    def y_zoom(self, factor: float) -> tuple[str, float, float] | None:
-        """Zoom the focused trace's Y range; ``(name, ymin, ymax)`` or None."""
-        if not self._traces:
-            return None
-        i = self.focus_index
-        self._gain[i] = min(max(self._gain[i] * factor, 1 / 64), 1024.0)
+    def set_gain(self, name: str, gain: float) -> None:
+        """Y zoom of trace ``name`` (1: its range as is; 2: twice as tall)."""
+        for i, t in enumerate(self._traces):
+            if t.name == name:
+                self._gain[i] = float(gain)
         self._invalidate(data=True)
-        return (self._traces[i].name, *self._ylim(i))
 
     # -- drawing --------------------------------------------------------------
     def _invalidate(self, data: bool) -> None:
@@ -146,7 +145,7 @@ class TracePreview(Widget):
             fg = rgba_tuple(tr.color)
             texts = self._data[n]
             cell_styles = [p.style(fg, bg) for bg in styles]
-            focused = i == self.focus_index and len(self._traces) > 1
+            focused = i == self.focus_index and len(self._traces) > 1 and self.focus_shown
             for r, text in enumerate(texts):
                 if r == 0:
                     label = ("▶" if focused else " ") + tr.name
@@ -207,6 +206,9 @@ class TracePreview(Widget):
             i, j = np.searchsorted(ev, [view.t0, view.t1])
             cols = np.floor((ev[i:j] - view.t0) / (view.t1 - view.t0) * n).astype(np.int64)
             chars[cols], keys[cols] = "▼", 1
+        c = int(math.floor((view.cursor - view.t0) / (view.t1 - view.t0) * n))
+        if 0 <= c < n:
+            chars[c], keys[c] = "▲", 2
         text = chars.tolist()
         span = view.t1 - view.t0
         step = nice_step(span / max(1, n // 14))
@@ -214,12 +216,13 @@ class TracePreview(Widget):
         while t < view.t1:
             k = int(math.floor((t - view.t0) / span * n + 1e-9))
             label = "┴" + format_time(t, decimals=None if step >= 1 else 1)
-            if k + len(label) <= n and all(x == 0 for x in keys[k:k + len(label)]):
-                text[k:k + len(label)] = list(label)
+            # a tick label goes only where no marker (event, cursor) sits, with a cell to spare after
+            # it; a marker on the tick itself stands for the tick ("▲0:06:24")
+            if k + len(label) <= n and all(x == 0 for x in keys[k + 1:k + len(label) + 1]):
+                text[k + 1:k + len(label)] = list(label[1:])
+                if keys[k] == 0:
+                    text[k] = label[0]
             t += step
-        c = int(math.floor((view.cursor - view.t0) / (view.t1 - view.t0) * n))
-        if 0 <= c < n:
-            text[c], keys[c] = "▲", 2
         g = p.gutter(f"{span:g} s" if span < 120 else format_time(span), DIM, BG)
         return p.strip("".join(text), keys, styles, width, [g])
 
