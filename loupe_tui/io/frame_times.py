@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from loupe_tui.errors import DataFileError
+from loupe_tui.io.npyfile import load_1d_numbers
 
 
 def load_frame_times(path: str | Path) -> np.ndarray:
@@ -27,14 +28,7 @@ def load_frame_times(path: str | Path) -> np.ndarray:
         raise DataFileError(f"{path}: no such file")
     if path.suffix.lower() != ".npy":
         raise DataFileError(f"{path}: frame times must be a .npy file (1-D float seconds)")
-    try:
-        raw = np.load(path, mmap_mode="r", allow_pickle=False)
-    except Exception as exc:
-        raise DataFileError(f"{path}: not a readable .npy file: {' '.join(str(exc).split())}") from exc
-    if raw.ndim != 1:
-        raise DataFileError(f"{path}: frame times must be 1-D, got shape {raw.shape}")
-    if raw.dtype.kind not in "iuf":
-        raise DataFileError(f"{path}: frame times must be numbers, got dtype {raw.dtype}")
+    raw = load_1d_numbers(path, "frame times")
     if raw.size == 0:
         raise DataFileError(f"{path}: no frame times (empty array)")
     t = np.asarray(raw, dtype=np.float64)

@@ -32,6 +32,7 @@ import numpy as np
 
 from loupe_tui.core.colors import RGBA, parse_color
 from loupe_tui.errors import DataFileError, LoupeConfigError
+from loupe_tui.io.npyfile import load_1d_numbers
 from loupe_tui.io.source import ArraySource
 from loupe_tui.io.time_axis import InputProblem, axis_from_array
 
@@ -160,8 +161,8 @@ def load_npy_pairs(paths: str | Path | Sequence[str | Path],
 
 
 def _pair_source(pair: NpyPair) -> ArraySource:
-    t = _load_1d(pair.t_path)
-    y = _load_1d(pair.y_path)
+    t = load_1d_numbers(pair.t_path)
+    y = load_1d_numbers(pair.y_path)
     if len(t) != len(y):
         raise DataFileError(f"{pair.y_path}: {len(y)} values but {pair.t_path.name} has {len(t)} times")
     if len(t) == 0:
@@ -171,18 +172,6 @@ def _pair_source(pair: NpyPair) -> ArraySource:
     except InputProblem as exc:
         raise DataFileError(f"{pair.t_path}: {exc}") from None
     return ArraySource(y, axis, names=[pair.name], fingerprint=_fingerprint(pair))
-
-
-def _load_1d(path: Path) -> np.ndarray:
-    try:
-        a = np.load(path, mmap_mode="r", allow_pickle=False)
-    except Exception as exc:
-        raise DataFileError(f"{path}: not a readable .npy file: {' '.join(str(exc).split())}") from exc
-    if a.ndim != 1:
-        raise DataFileError(f"{path}: must be 1-D, got shape {a.shape}")
-    if a.dtype.kind not in "iuf":
-        raise DataFileError(f"{path}: must hold numbers, got dtype {a.dtype}")
-    return a
 
 
 def _fingerprint(pair: NpyPair) -> str:

@@ -252,7 +252,7 @@ def test_video_errors(video_files, tmp_path):
     (np.array([0.0, 0.1, 0.1]), r"frame times must be strictly increasing: t\[1\]=0.1 >= t\[2\]=0.1"),
     (np.array([0.0, np.nan]), r"frame time 1 is not finite"),
     (np.array([], dtype=float), r"no frame times \(empty array\)"),
-    (np.array(["a"]), r"frame times must be numbers"),
+    (np.array(["a"]), r"frame times must hold numbers"),
 ])
 def test_bad_frame_times_name_the_file(tmp_path, times, msg):
     (tmp_path / "v.mp4").write_bytes(b"\x00")
