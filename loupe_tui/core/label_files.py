@@ -21,7 +21,10 @@ target that changed on disk since it was loaded or last saved.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +42,56 @@ from loupe_tui.errors import LabelFileError, LoupeConfigError
 from loupe_tui.io.label_formats import encode_labels, format_of, parse_labels, read_file_bytes
 
 SIBLING_TAG = ".scored"
+MIN_FREE_BYTES = 1 << 20     # less free space than this in the labels folder counts as a full disk
+
+
+def check_labels_dir(source: str | Path) -> None:
+    """Refuse to start scoring where edits cannot be journaled: a read-only or full folder.
+
+    Writes, fsyncs and removes a small probe file beside ``source`` and checks
+    the free space, so the problem is one LabelFileError *before* any edit is
+    accepted (instead of the first edit failing). The message names the folder
+    and where edits can go instead.
+    """
+    source = Path(source)
+    folder = source.parent if str(source.parent) else Path(".")
+    probe = folder / f".{source.name}.loupe-probe.{os.getpid()}"
+    problem = None
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(b"\0" * 4096)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            try:
+                os.unlink(probe)
+            except OSError:
+                pass
+    except FileNotFoundError:
+        problem = "no such folder"
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            problem = f"the disk is full ({exc.strerror})"
+        elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            problem = f"the folder is read-only ({exc.strerror})"
+        else:
+            problem = f"cannot write there ({exc.strerror})"
+    if problem is None:
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = None
+        if free is not None and free < MIN_FREE_BYTES:
+            problem = f"the disk is full ({free:,} bytes free)"
+    if problem is not None:
+        data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "loupe-tui"
+        raise LabelFileError(
+            f"{folder.resolve()}: cannot score {source.name} here: {problem}, so edits could not be kept "
+            f"(none accepted); copy the labels to a writable folder, e.g. {data_home}/{source.name}, "
+            "and open that (--labels FILE), or write a copy with save_as/:export")
 
 
 def sibling_path(source: str | Path) -> Path:

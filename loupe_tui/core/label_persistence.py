@@ -18,7 +18,7 @@ import polars as pl
 
 from loupe_tui.core.interval_store import IntervalStore
 from loupe_tui.core.journal import JournalWriter, check_durable, journal_path_for
-from loupe_tui.core.label_files import FileBinding, open_source, replay, save_frame
+from loupe_tui.core.label_files import FileBinding, check_labels_dir, open_source, replay, save_frame
 from loupe_tui.core.label_frame import LabelTable, Where, frame_from_store, table_from_frame
 from loupe_tui.core.label_schema import LEGACY_SCHEMA, IntervalLabelSchema, as_schema
 from loupe_tui.errors import LabelFileError, LoupeConfigError
@@ -66,9 +66,12 @@ class LabelPersistence:
         hypnogram : :class:`~loupe_tui.io.hypnogram_txt.HypnogramOptions` for .txt
 
         Sets :attr:`recovered_edits`, :attr:`recovery_message`, :attr:`messages`.
+        Raises LabelFileError before anything is loaded if the labels' folder is
+        read-only or full (edits could not be journaled; see ``docs/labels.md``).
         """
         schema = as_schema(schema)
         check_durable(durable)
+        check_labels_dir(path)
         opened = open_source(path, schema, writeback, hypnogram, durable)
         ls = cls._from_table(opened.table, schema)
         ls._file, ls.durable = opened.binding, durable
