@@ -10,8 +10,12 @@ another protocol version is refused), then sends the initial state.
 writer task flushes; a window or cursor message still waiting when a newer
 one comes is dropped (:func:`loupe_tui.protocol.coalesce`). Events from the
 window reach ``on_event`` on the asyncio loop; if the window dies, a
-synthetic ``ErrorRaised(fatal=True)`` does. Nothing here imports a GUI
-toolkit.
+synthetic ``ErrorRaised(fatal=True)`` does. A watchdog pings the window
+every :attr:`RenderLink.PING_INTERVAL_S`; a Ping unanswered for
+:attr:`RenderLink.HANG_TIMEOUT_S` (a stopped or stuck window) sets the status
+"GL window not responding" and delivers a non-fatal ``ErrorRaised``;
+:meth:`RenderLink.restart` then kills it without waiting. Nothing here imports
+a GUI toolkit.
 """
 
 from __future__ import annotations
@@ -80,6 +84,11 @@ class RenderLink:
         ``[sys.executable, "-m", "render"]``; tests add ``--hidden``).
     """
 
+    #: Seconds between liveness Pings while the window runs.
+    PING_INTERVAL_S = 2.0
+    #: Seconds a Ping may stay unanswered before the window is reported as not responding.
+    HANG_TIMEOUT_S = 5.0
+
     def __init__(self, on_event: Callable[[P.Message], None], *, log_path: Path | None = None,
                  env: dict | None = None, startup_timeout: float = 20.0, command: Sequence[str] | None = None):
         self.on_event = on_event
@@ -98,6 +107,10 @@ class RenderLink:
         self._tmp: Path | None = None
         self._stopping = False
         self._closed_by_user = False
+        self._ping_seq = 0
+        self._gen = 0                          # which start() the reader/watchdog tasks belong to
+        self._ping_sent: float | None = None   # monotonic time of the unanswered Ping
+        self.hung = False                      # a Ping went unanswered for HANG_TIMEOUT_S
         self.sent = SentState()  # what the window was told, for restart()
 
     # -- public ---------------------------------------------------------------
@@ -163,7 +176,10 @@ class RenderLink:
         for m in initial:
             self.sent.note(m)
         self._pending = list(initial)
-        self._tasks = [asyncio.create_task(self._read_events(reader)), asyncio.create_task(self._write())]
+        self._ping_sent, self.hung = None, False
+        self._gen += 1
+        self._tasks = [asyncio.create_task(self._read_events(reader, self._gen)), asyncio.create_task(self._write()),
+                       asyncio.create_task(self._watchdog())]
         self._wake.set()
         self._status = f"GL: {_short_renderer(ready.renderer)}, {ready.width}x{ready.height}"
         return ready
@@ -211,11 +227,12 @@ class RenderLink:
     async def stop(self) -> None:
         """Ask the window to quit, wait briefly, then kill it."""
         self._stopping = True
-        if self.alive:
+        self._gen += 1  # the running window's tasks no longer own the link
+        if self.alive and not self.hung:  # a hung window cannot read Quit: kill it at once
             with contextlib.suppress(Exception):
                 self._writer.write(P.encode(P.Quit()))
                 await asyncio.wait_for(self._writer.drain(), 1.0)
-        if self._proc is not None and self._proc.returncode is None:
+        if self._proc is not None and self._proc.returncode is None and not self.hung:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._proc.wait(), 2.0)
         await self._kill()
@@ -226,6 +243,7 @@ class RenderLink:
             self._writer.close()
             self._writer = None
         self._cleanup()
+        self.hung, self._ping_sent = False, None
         self._status = "GL window: stopped"
 
     # -- internals --------------------------------------------------------------
@@ -279,7 +297,7 @@ class RenderLink:
         except (ConnectionError, OSError):
             pass
 
-    async def _read_events(self, reader: asyncio.StreamReader) -> None:
+    async def _read_events(self, reader: asyncio.StreamReader, gen: int) -> None:
         try:
             while True:
                 line = await reader.readline()
@@ -291,21 +309,54 @@ class RenderLink:
                     msg = P.ErrorRaised(f"GL window sent garbage: {exc}")
                 if isinstance(msg, P.Closed):
                     self._closed_by_user = True
+                if isinstance(msg, P.Pong):
+                    self._answered(msg)
+                    continue
                 self._deliver(msg)
         except (ConnectionError, OSError):
             pass
-        await self._on_gone()
+        await self._on_gone(gen)
 
-    async def _on_gone(self) -> None:
-        if self._proc is not None:
+    async def _watchdog(self) -> None:
+        """Ping the window; report it as not responding when a Ping stays unanswered."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(self.PING_INTERVAL_S, self.HANG_TIMEOUT_S / 4))
+            if not self.alive:
+                return
+            now = loop.time()
+            if self._ping_sent is None:
+                self._ping_seq += 1
+                self._ping_sent = now
+                self._enqueue(P.Ping(self._ping_seq))  # queued, never blocks: a stopped window cannot stall us
+            elif not self.hung and now - self._ping_sent > self.HANG_TIMEOUT_S:
+                self.hung = True
+                waited = now - self._ping_sent
+                self._status = f"GL window not responding ({RESTART_HINT})"
+                self._deliver(P.ErrorRaised(f"not responding for {waited:.0f} s ({RESTART_HINT})"))
+
+    def _answered(self, pong: P.Pong) -> None:
+        if pong.seq != self._ping_seq:
+            return
+        self._ping_sent = None
+        if self.hung and self.ready is not None:
+            self.hung = False
+            self._status = f"GL: {_short_renderer(self.ready.renderer)}, {self.ready.width}x{self.ready.height}"
+
+    async def _on_gone(self, gen: int) -> None:
+        proc = self._proc
+        if proc is not None:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._proc.wait(), 2.0)
+                await asyncio.wait_for(proc.wait(), 2.0)
+        if gen != self._gen or self._stopping:
+            # stop()/restart() took over (a wait_for that completes as it is cancelled can
+            # swallow the cancellation): never touch the next window's socket or status
+            return
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        if self._stopping:
-            return
-        code = None if self._proc is None else self._proc.returncode
+        self.hung, self._ping_sent = False, None
+        code = None if proc is None else proc.returncode
         if self._closed_by_user:
             self._status = f"GL window closed ({RESTART_HINT})"
         else:
