@@ -35,7 +35,7 @@ from loupe_tui.io._minmax import BIN0, FACTOR
 from loupe_tui.io._pyramid_store import PyramidWriter, commit_dir, level_bins, remove_stale, temp_dir
 from loupe_tui.io.source import TimeAxis, TraceSource
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: infinities are gaps, like NaN
 #: Bytes a build may hold at once (read block plus level buffers).
 DEFAULT_MEMORY_BUDGET = 64 << 20
 #: Below this many samples per pixel column, :meth:`Pyramid.window` returns raw samples.
@@ -255,6 +255,8 @@ class Pyramid:
         if spp < RAW_BELOW:
             j0, j1 = max(i0 - 1, 0), min(i1 + 1, self.n_samples)
             x = self._read(j0, j1, chans)
+            # Infinities are gaps, as in the pyramid's bins (NaN breaks the drawn line).
+            x[~np.isfinite(x)] = np.nan
             if ax.times is None:
                 times = ax.t0 + np.arange(j0, j1, dtype=np.float64) / ax.fs
             else:

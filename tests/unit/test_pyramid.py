@@ -55,7 +55,7 @@ def make_data(n=N, n_ch=3, seed=0):
     x = np.random.default_rng(seed).standard_normal((n_ch, n)).astype(np.float32)
     x[1, 5_000:9_000] = np.nan          # an all-NaN stretch: a gap
     x[1, 20_001:20_050:3] = np.nan      # scattered NaN: ignored
-    x[2, 777] = np.inf                  # infinities are values
+    x[2, 777] = np.inf                  # infinities are missing samples, like NaN
     x[2, 778] = -np.inf
     return x
 
@@ -72,7 +72,8 @@ def pyr(data, tmp_path_factory):
 
 
 def brute(x, edges):
-    """Column min/max from raw samples: NaN ignored, empty/all-NaN columns NaN."""
+    """Column min/max from raw samples: NaN and inf ignored, empty/all-missing columns NaN."""
+    x = np.where(np.isfinite(x), x, np.nan)
     lo = np.full((x.shape[0], len(edges) - 1), np.nan, np.float32)
     hi = lo.copy()
     with warnings.catch_warnings():
@@ -97,7 +98,8 @@ def check_window(p, x, t0, t1, n_px, channels=None):
     xs = x[w.channels]
     if w.raw:
         assert w.lo is w.hi and w.level == -1
-        assert np.array_equal(w.lo, xs[:, w.edges[0]:w.edges[1]], equal_nan=True)
+        raw = xs[:, w.edges[0]:w.edges[1]]
+        assert np.array_equal(w.lo, np.where(np.isfinite(raw), raw, np.nan), equal_nan=True)
         assert np.array_equal(w.times, p.time.time_of(np.arange(w.edges[0], w.edges[1])))
         return w
     assert w.lo.shape == w.hi.shape == (len(w.channels), n_px) and w.lo.dtype == np.float32
@@ -140,7 +142,7 @@ def test_top_levels_cover_the_whole_recording(pyr, data):
     assert w.level == len(pyr.bins) - 1 == 5 and list(w.edges) == [0, N]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        assert np.array_equal(w.lo[:, 0], np.nanmin(data, axis=1))
+        assert np.array_equal(w.lo[:, 0], np.nanmin(np.where(np.isfinite(data), data, np.nan), axis=1))
 
 
 def test_mid_bin_edges_and_source_reduction(pyr, data):
@@ -176,7 +178,24 @@ def test_nan_and_inf(pyr, data):
     assert np.isnan(w.lo[0, 12:48]).all() and not np.isnan(w.lo[0, :9]).any()
     assert not np.isnan(w.lo[0, 52:]).any()
     w = check_window(pyr, data, 10.0, 110.0, 100, channels=[2])
-    assert w.lo[0, 0] == -np.inf and w.hi[0, 0] == np.inf
+    assert np.isfinite(w.lo[0, 0]) and np.isfinite(w.hi[0, 0])  # the lone infinities are skipped
+
+
+def test_inf_runs_are_gaps(tmp_path):
+    n = 40_000
+    x = np.sin(np.arange(n, dtype=np.float32) / 50)[None, :].copy()
+    x[0, 10_000:14_000] = np.inf          # a saturated stretch: +inf ...
+    x[0, 14_000:16_000] = -np.inf         # ... then -inf
+    p = build_pyramid(ArraySource(x, TimeAxis(n=n, t0=0.0, fs=1000.0)), tmp_path)
+    for n_px in (40, 400, 4000, 20000):   # pyramid levels, exact columns and raw samples
+        w = p.window(0.0, 40.0, n_px)
+        # Column j covers about [t - half, t + half); its edges round to whole bins (<= 0.26 s here).
+        half = 0.0005 if w.raw else 20.0 / n_px
+        t = (w.times if w.raw else (np.arange(n_px) + 0.5) * 40.0 / n_px)
+        inside = (t - half - 0.3 > 10.0) & (t + half + 0.3 < 16.0)
+        assert inside.any() and np.isnan(w.lo[0, inside]).all() and np.isnan(w.hi[0, inside]).all(), n_px
+        outside = (t + half + 0.3 < 10.0) | (t - half - 0.3 > 16.0)
+        assert np.isfinite(w.lo[0, outside]).all() and np.isfinite(w.hi[0, outside]).all(), n_px
 
 
 def test_irregular_time_axis(tmp_path):
