@@ -45,6 +45,12 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def printable(text: object) -> str:
+    """``text`` with control characters (newlines, tabs ...) shown escaped, so that a
+    name read from a file can never break a one-line message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def join_names(names) -> str:
     """``"a, b, c"`` for a message listing names: each once, in first-seen order; ``none`` if empty."""
-    return ", ".join(dict.fromkeys(str(n) for n in names)) or "none"
+    return ", ".join(dict.fromkeys(printable(n) for n in names)) or "none"

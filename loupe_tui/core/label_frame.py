@@ -19,7 +19,11 @@ import polars as pl
 from loupe_tui.core.interval_store import IntervalStore
 from loupe_tui.core.label_schema import (AGREE_ABS_TOL, AGREE_REL_TOL, FrameLayout, IntervalLabelSchema,
                                          column_order)
-from loupe_tui.errors import LabelFileError, LoupeError
+from loupe_tui.errors import LabelFileError, LoupeError, join_names, printable
+
+#: Largest time (s) a labels file may hold: 1e15 s is 31 million years, far past
+#: any recording (epoch seconds are 1.7e9), and far from float overflow.
+MAX_TIME_S = 1e15
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def table_from_frame(df: pl.DataFrame, schema: IntervalLabelSchema, where: Where
     """Validate ``df`` against ``schema``; raise ``error`` with a one-line message naming the row."""
 
     def fail(problem: str, r: int | None = None) -> LoupeError:
-        return error(f"{where.at(r)}: {problem}")
+        return error(f"{where.at(r)}: {printable(problem)}")  # file contents never break the line
 
     cols = df.columns
     roles = {r: c for r, c in schema.role_columns().items() if c in cols}
@@ -73,8 +77,8 @@ def table_from_frame(df: pl.DataFrame, schema: IntervalLabelSchema, where: Where
         missing += [c for c in (schema.end_col, schema.duration_col) if c]
     missing += [c for c in schema.extra_cols if c not in cols]
     if missing:
-        found = ", ".join(cols) if cols else "none"
-        raise fail(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+        found = join_names(cols)
+        raise fail(f"missing column{'s' if len(missing) > 1 else ''} {join_names(missing)} "
                    f"(columns found: {found}); pass a schema that names your columns")
 
     starts, start_dtype = _times(df[roles["start"]], fail)
@@ -166,6 +170,9 @@ def _times(s: pl.Series, fail) -> tuple[np.ndarray, pl.DataType]:
     nonfinite = np.flatnonzero(~np.isfinite(arr))
     if len(nonfinite):
         raise fail(f"{name} is {arr[nonfinite[0]]} (times must be finite numbers)", int(nonfinite[0]))
+    huge = np.flatnonzero(np.abs(arr) > MAX_TIME_S)
+    if len(huge):  # 1e308 is finite, but spans and sums of such times overflow to inf
+        raise fail(f"{name} is {arr[huge[0]]:g}, beyond {MAX_TIME_S:g} s (times must be seconds)", int(huge[0]))
     return arr, dtype
 
 
