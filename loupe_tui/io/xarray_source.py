@@ -66,7 +66,12 @@ def time_reader(da: xr.DataArray):
         ref = np.asarray(tvar[0:1].values)[0]
 
     def read(i0: int, i1: int) -> np.ndarray:
-        return to_seconds(np.asarray(tvar[i0:i1].values), ref)
+        try:
+            values = np.asarray(tvar[i0:i1].values)
+        except Exception as exc:  # a corrupt or unreadable chunk: zarr/netCDF raise anything
+            raise InputProblem(f"cannot read time [{i0}:{i1}]: {' '.join(str(exc).split()) or type(exc).__name__}"
+                               ) from None
+        return to_seconds(values, ref)
 
     return read, n
 
