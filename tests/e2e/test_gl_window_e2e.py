@@ -19,12 +19,12 @@ import time
 import numpy as np
 import pytest
 
-from gl_harness import FakeInput, in_ci
+import gl_harness
+from gl_harness import FakeInput
 from loupe_tui import protocol as P
 from loupe_tui.api import make_app
 from loupe_tui.config import TraceConfig
 from loupe_tui.demo import ensure_demo
-from loupe_tui.xvfb import Xvfb, XvfbError
 from render.layout import compute_layout
 from render.panels.hypnogram import WINDOW_RGBA, Hypnogram
 from render.panels.labels import DEFAULT_ALPHA
@@ -40,18 +40,9 @@ PROBE = ("F12", "f12")       # an unbound key: X keysym, canonical name
 
 @pytest.fixture(scope="module")
 def private_display():
-    """A private Xvfb's environment (DISPLAY set, no Wayland)."""
-    x = Xvfb()
-    try:
-        x.start()
-    except XvfbError as exc:
-        if in_ci():
-            pytest.fail(f"the GL end-to-end test needs Xvfb: {exc}")
-        pytest.skip(f"needs Xvfb: {exc}")
-    try:
-        yield x.env()
-    finally:
-        x.stop()
+    """Always a private Xvfb (even with $DISPLAY set): real key events need a known screen."""
+    with gl_harness.private_display("the GL end-to-end test") as env:
+        yield env
 
 
 async def until(pilot, cond, what: str, timeout: float = 20.0, why=lambda: "") -> None:

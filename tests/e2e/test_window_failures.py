@@ -24,14 +24,13 @@ import time
 import numpy as np
 import pytest
 
-from gl_harness import in_ci
+import gl_harness
 from loupe_tui import protocol as P
 from loupe_tui.api import make_app
 from loupe_tui.config import TraceConfig
 from loupe_tui.core.journal import journal_path_for
 from loupe_tui.demo import ensure_demo
 from loupe_tui.link import RenderLink
-from loupe_tui.xvfb import Xvfb, XvfbError
 from render.layout import compute_layout
 from render.panels.marks import CURSOR_RGBA
 from render.window import PANEL_RGBA
@@ -43,17 +42,9 @@ TERMINAL = (140, 42)
 
 @pytest.fixture(scope="module")
 def private_display():
-    x = Xvfb()
-    try:
-        x.start()
-    except XvfbError as exc:
-        if in_ci():
-            pytest.fail(f"the GL failure tests need Xvfb: {exc}")
-        pytest.skip(f"needs Xvfb: {exc}")
-    try:
-        yield x.env()
-    finally:
-        x.stop()
+    """Always a private Xvfb (even with $DISPLAY set): real key events need a known screen."""
+    with gl_harness.private_display("the GL failure tests") as env:
+        yield env
 
 
 @pytest.fixture(scope="module")

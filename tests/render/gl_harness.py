@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import threading
@@ -35,23 +36,34 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
 
 
+@contextlib.contextmanager
+def private_display(what: str = "GL tests"):
+    """A private Xvfb's environment (DISPLAY set, no Wayland) for the block.
+
+    With ``CI`` set a missing or broken Xvfb fails ``what``; elsewhere it skips
+    with the reason.
+    """
+    x = Xvfb()
+    try:
+        x.start()
+    except XvfbError as exc:
+        if in_ci():
+            pytest.fail(f"{what} need a display: {exc}")
+        pytest.skip(f"no display for {what}: {exc}")
+    try:
+        yield x.env()
+    finally:
+        x.stop()
+
+
 @pytest.fixture(scope="session")
 def gl_env():
     """Environment with a working display for the window process."""
     if os.environ.get("DISPLAY"):
         yield dict(os.environ)
         return
-    x = Xvfb()
-    try:
-        x.start()
-    except XvfbError as exc:
-        if in_ci():
-            pytest.fail(f"GL tests need a display: {exc}")
-        pytest.skip(f"no DISPLAY and {exc}")
-    try:
-        yield x.env()
-    finally:
-        x.stop()
+    with private_display() as env:
+        yield env
 
 
 class Harness:
