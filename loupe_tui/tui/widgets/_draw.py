@@ -15,6 +15,7 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
+from textual.widget import Widget
 
 from loupe_tui.core.colors import RGBA
 
@@ -201,3 +202,29 @@ class StripPainter:
 
 def rgba_tuple(c: RGBA | None) -> tuple[int, int, int]:
     return (128, 128, 128) if c is None else (int(c[0]), int(c[1]), int(c[2]))
+
+
+class CachedLines(Widget):
+    """A widget drawn whole into strips, cached until :meth:`invalidate` or a resize.
+
+    Subclasses implement ``_render_all() -> list[Strip]`` (one per line). The
+    cache is keyed by the widget's size: a width change (the label table docking
+    beside it) redraws too, not only a height change.
+    """
+
+    _strips: list[Strip] | None = None
+    _strips_size: tuple[int, int] | None = None
+
+    def invalidate(self) -> None:
+        self._strips = None
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        size = (self.size.width, self.size.height)
+        if self._strips is None or self._strips_size != size:
+            self._strips, self._strips_size = self._render_all(), size
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+
+    def _render_all(self) -> list[Strip]:
+        raise NotImplementedError
+

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 from textual.strip import Strip
-from textual.widget import Widget
 
 from loupe_tui.core.timefmt import format_time
-from loupe_tui.tui.widgets._draw import (BG, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
+from loupe_tui.tui.widgets._draw import (BG, CachedLines, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
                                          column_of, column_range, dominant_codes, nice_step,
                                          present_codes, rgba_tuple)
 
 ZOOM_WINDOWS = 64
 
 
-class Hypnogram(Widget):
+class Hypnogram(CachedLines):
     """Overview of every label of the recording."""
 
     def __init__(self, *, id: str | None = None):
@@ -35,7 +34,6 @@ class Hypnogram(Widget):
         self._painter = StripPainter()
         self._cols_key = None
         self._cols: tuple[np.ndarray, np.ndarray, list[str]] | None = None
-        self._strips: list[Strip] | None = None
 
     def show(self, view: ViewState, labels, states: list[str], colors: dict[str, tuple],
              labels_changed: bool = False) -> None:
@@ -44,13 +42,12 @@ class Hypnogram(Widget):
         if labels_changed or states != self._states:
             self._cols_key = None
         self._states = list(states)
-        self._strips = None
-        self.refresh()
+        self.invalidate()
 
     def toggle_zoom(self) -> bool:
         self.zoomed = not self.zoomed
-        self._cols_key, self._strips = None, None
-        self.refresh()
+        self._cols_key = None
+        self.invalidate()
         return self.zoomed
 
     def rows_needed(self) -> int:
@@ -83,11 +80,6 @@ class Hypnogram(Widget):
         pres = present_codes(ls.starts, ls.ends, codes, len(rows), span[0], span[1], n)
         self._cols, self._cols_key = (dom, pres, rows), key
         return self._cols
-
-    def render_line(self, y: int) -> Strip:
-        if self._strips is None or len(self._strips) != self.size.height:
-            self._strips = self._render_all()
-        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
 
     def _render_all(self) -> list[Strip]:
         width, height = self.size.width, self.size.height

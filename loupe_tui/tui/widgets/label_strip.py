@@ -12,13 +12,12 @@ import math
 
 import numpy as np
 from textual.strip import Strip
-from textual.widget import Widget
 
-from loupe_tui.tui.widgets._draw import (BG, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState,
+from loupe_tui.tui.widgets._draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState,
                                          column_range, dominant_codes, rgba_tuple, text_on)
 
 
-class LabelStrip(Widget):
+class LabelStrip(CachedLines):
     """Labels of the window, the epoch grid, the selection and the cursor."""
 
     def __init__(self, *, id: str | None = None):
@@ -27,17 +26,10 @@ class LabelStrip(Widget):
         self._labels = None
         self._colors: dict[str, tuple] = {}
         self._painter = StripPainter()
-        self._strips: list[Strip] | None = None
 
     def show(self, view: ViewState, labels, colors: dict[str, tuple]) -> None:
         self._view, self._labels, self._colors = view, labels, colors
-        self._strips = None
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        if self._strips is None or len(self._strips) != self.size.height:
-            self._strips = self._render_all()
-        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+        self.invalidate()
 
     def _render_all(self) -> list[Strip]:
         width, height = self.size.width, self.size.height

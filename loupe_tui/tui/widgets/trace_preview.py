@@ -14,17 +14,16 @@ import math
 import numpy as np
 from rich.segment import Segment
 from textual.strip import Strip
-from textual.widget import Widget
 
 from loupe_tui.core.timefmt import format_time
 from loupe_tui.tui.context import PreviewTrace
-from loupe_tui.tui.widgets._draw import (BG, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState, blend,
+from loupe_tui.tui.widgets._draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState, blend,
                                          braille_rows, column_range, nice_step, range_columns, rgba_tuple)
 
 MAX_TRACES = 6
 
 
-class TracePreview(Widget):
+class TracePreview(CachedLines):
     """Braille traces of the window with label shading, selection and cursor."""
 
     def __init__(self, *, id: str | None = None):
@@ -46,7 +45,6 @@ class TracePreview(Widget):
         self._painter = StripPainter()
         self._data_key = None
         self._data: list = []                # per shown trace: its braille text rows
-        self._strips: list[Strip] | None = None
 
     # -- inputs ---------------------------------------------------------------
     def set_traces(self, traces: list[PreviewTrace], pyramids: list) -> None:
@@ -92,8 +90,7 @@ class TracePreview(Widget):
     def _invalidate(self, data: bool) -> None:
         if data:
             self._data_key = None
-        self._strips = None
-        self.refresh()
+        self.invalidate()
 
     def set_ylim(self, name: str, limits: tuple[float, float] | None) -> None:
         """Fix the Y range of trace ``name`` (None: back to the automatic range)."""
@@ -117,11 +114,6 @@ class TracePreview(Widget):
             return list(range(n))
         first = min(max(0, self.focus_index - MAX_TRACES // 2), n - MAX_TRACES)
         return list(range(first, first + MAX_TRACES))
-
-    def render_line(self, y: int) -> Strip:
-        if self._strips is None or len(self._strips) != self.size.height:
-            self._strips = self._render_all()
-        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
 
     def _render_all(self) -> list[Strip]:
         width, height = self.size.width, self.size.height
