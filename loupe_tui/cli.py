@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
             code = int(args.func(args) or 0)
         except LoupeError as exc:
             print(f"loupe-tui: error: {exc}", file=sys.stderr)
+            # A failed zarr read can leave zarr's own asyncio tasks pending; at exit
+            # asyncio would log "Task was destroyed but it is pending!" under the one
+            # line the user is promised. The process is ending on a reported error.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             code = 2
         sys.stdout.flush()  # here, not at exit: a closed pipe must land in the handler below
         return code
