@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import gl_harness
-from gl_harness import FakeInput
+from gl_harness import FakeInput, spans, until
 from loupe_tui import protocol as P
 from loupe_tui.api import make_app
 from loupe_tui.config import TraceConfig
@@ -43,20 +43,6 @@ def private_display():
     """Always a private Xvfb (even with $DISPLAY set): real key events need a known screen."""
     with gl_harness.private_display("the GL end-to-end test") as env:
         yield env
-
-
-async def until(pilot, cond, what: str, timeout: float = 20.0, why=lambda: "") -> None:
-    """Let the app run until ``cond()`` holds, or fail after ``timeout`` seconds."""
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"{what}: not within {timeout:g} s. {why()}")
-        await pilot.pause(0.05)
-
-
-def spans(labels) -> list[tuple[float, float, str]]:
-    names = labels.label_names
-    return [(float(s), float(e), names[c]) for s, e, c in zip(labels.starts, labels.ends, labels.codes)]
 
 
 def blend(bg, rgb, alpha: float) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import gl_harness
+from gl_harness import spans, until
 from loupe_tui import protocol as P
 from loupe_tui.api import make_app
 from loupe_tui.config import TraceConfig
@@ -50,19 +51,6 @@ def private_display():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     return ensure_demo(tmp_path_factory.mktemp("demo"), hours=0.1, video_minutes=0.1, progress=lambda line: None)
-
-
-async def until(pilot, cond, what: str, timeout: float = 20.0, why=lambda: "") -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"{what}: not within {timeout:g} s. {why()}")
-        await pilot.pause(0.05)
-
-
-def spans(labels) -> list[tuple[float, float, str]]:
-    names = labels.label_names
-    return [(float(s), float(e), names[c]) for s, e, c in zip(labels.starts, labels.ends, labels.codes)]
 
 
 class _ClientMessage(ctypes.Structure):   # XClientMessageEvent

@@ -193,3 +193,18 @@ DENSE_PALETTE = {0: "#ff0000", 1: "#00ff00", 2: "#0000ff", 3: "#ffff00", 4: "#00
 
 def labels_message(spans) -> P.SetLabels:
     return P.SetLabels(tuple(s for s, _, _ in spans), tuple(e for _, e, _ in spans), tuple(lb for _, _, lb in spans))
+
+
+# -- helpers for tests that drive the real app (Pilot) with the real window --------------
+async def until(pilot, cond, what: str, timeout: float = 20.0, why=lambda: "") -> None:
+    """Let the app run until ``cond()`` holds, or fail after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"{what}: not within {timeout:g} s. {why()}")
+        await pilot.pause(0.05)
+
+
+def spans(labels) -> list[tuple[float, float, str]]:
+    names = labels.label_names
+    return [(float(s), float(e), names[c]) for s, e, c in zip(labels.starts, labels.ends, labels.codes)]
