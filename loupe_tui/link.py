@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from loupe_tui import protocol as P
-from loupe_tui.link_state import SentState
 
 RESTART_HINT = "F5 restarts"
 #: Bytes of the window's log quoted when it fails to start.
@@ -111,7 +110,6 @@ class RenderLink:
         self._gen = 0                          # which start() the reader/watchdog tasks belong to
         self._ping_sent: float | None = None   # monotonic time of the unanswered Ping
         self.hung = False                      # a Ping went unanswered for HANG_TIMEOUT_S
-        self.sent = SentState()  # what the window was told, for restart()
 
     # -- public ---------------------------------------------------------------
     @property
@@ -172,9 +170,6 @@ class RenderLink:
             server.close()
         self.ready, self._writer = ready, writer
         self._wake = asyncio.Event()
-        self.sent = SentState()
-        for m in initial:
-            self.sent.note(m)
         self._pending = list(initial)
         self._ping_sent, self.hung = None, False
         self._gen += 1
@@ -188,12 +183,12 @@ class RenderLink:
         """Queue ``msg`` for the window; never blocks, drops it when not connected.
 
         Safe from other threads (it hops to the link's loop). A window or
-        cursor message still queued is replaced by a newer one. State
-        messages are remembered even while the window is down, so that
-        :meth:`restart` shows the newest state.
+        cursor message still queued is replaced by a newer one. The link
+        keeps no copy of what it sent: a restarted window is given its full
+        state by the caller (the TUI's bridge builds it from the Session and
+        the view model).
         """
         if self._loop is None:
-            self.sent.note(msg)
             return
         try:
             running = asyncio.get_running_loop()
@@ -205,7 +200,6 @@ class RenderLink:
             self._enqueue(msg)
 
     def _enqueue(self, msg: P.Message) -> None:
-        self.sent.note(msg)
         if self._wake is None or not self.alive:
             return
         if msg.coalesce is not None:
@@ -213,16 +207,10 @@ class RenderLink:
         self._pending.append(msg)
         self._wake.set()
 
-    async def restart(self, initial: list[P.Message] | None = None) -> P.Ready:
-        """Stop the window if it runs, then start it again with the full state.
-
-        ``initial`` is that state; by default the link re-sends what it sent
-        before (LoadSession, colours, labels with every edit, window, cursor,
-        selection, view options, focus).
-        """
-        replay = self.sent.messages() if initial is None else list(initial)
+    async def restart(self, initial: list[P.Message]) -> P.Ready:
+        """Stop the window if it runs, then start it again with ``initial``, the full state."""
         await self.stop()
-        return await self.start(replay)
+        return await self.start(list(initial))
 
     async def stop(self) -> None:
         """Ask the window to quit, wait briefly, then kill it."""

@@ -77,8 +77,8 @@ def test_burst_is_coalesced_and_a_killed_window_restarts_with_the_state(harness,
     err = harness.wait_for(lambda m: isinstance(m, P.ErrorRaised) and m.fatal, since=n)
     assert "exited" in err.message and not harness.link.alive
     assert "F5" in harness.link.status
-    harness.link.send(P.SetWindow(0.0, 30.0, 300))  # not delivered (never raises), but remembered
-    ready2 = harness.restart()  # the link re-sends everything it sent: session, labels, newest window ...
+    harness.link.send(P.SetWindow(0.0, 30.0, 300))  # not delivered, and never raises
+    ready2 = harness.restart(initial)  # the caller (the TUI's bridge) gives the full state again
     assert ready2.pid != ready.pid and harness.link.alive
     img = harness.snapshot()
     assert rem_in_strip(img), "labels and the window moved while the window was down are restored"

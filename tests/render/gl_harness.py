@@ -91,7 +91,7 @@ class Harness:
     def start(self, initial: list[P.Message]) -> P.Ready:
         return self.run(self.link.start(initial))
 
-    def restart(self, initial: list[P.Message] | None = None) -> P.Ready:
+    def restart(self, initial: list[P.Message]) -> P.Ready:
         return self.run(self.link.restart(initial))
 
     def send(self, *msgs: P.Message) -> None:
