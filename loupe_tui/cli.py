@@ -12,15 +12,16 @@ Command modules import heavy packages (xarray, polars, numba) inside their
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
 
+from loupe_tui.commands import demo, keymap, labels, snapshot
+from loupe_tui.commands import open as open_command
 from loupe_tui.errors import LoupeError
 
 # Order is the order shown in --help.
-COMMAND_MODULES = ("open", "demo", "labels", "keymap", "snapshot")
+COMMAND_MODULES = (open_command, demo, labels, keymap, snapshot)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"loupe_tui.commands.{name}").register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

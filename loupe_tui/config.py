@@ -20,10 +20,9 @@ import polars as pl
 import xarray as xr
 
 from loupe_tui.config_validation import (
-    DataProblem, SampleMarkers, as_list, check_alpha_range, check_bool, check_choice, check_frame, check_int,
-    check_name, check_number, check_overlays, check_sample_markers, check_time_column,
-    check_video_paths, check_zip_member, data_problem, fail, overlay_rgba, param_problem, resolve_cmaps,
-    resolve_colors,
+    DataProblem, SampleMarkers, check_alpha_range, check_frame, check_overlays, check_sample_markers,
+    check_time_column, check_video_paths, check_zip_member, data_problem, overlay_rgba, param_problem,
+    resolve_cmaps,
 )
 from loupe_tui.core.colors import RGBA, cycle, parse_color
 from loupe_tui.errors import DataFileError, join_names
@@ -32,9 +31,12 @@ from loupe_tui.io.events import (
 )
 from loupe_tui.io.frame_times import concat_frame_times
 from loupe_tui.io.source import TimeAxis
-from loupe_tui.io.xarray_layout import other_dims, per_trace_values, sort_order, sorted_unique, split_groups, trace_labels
+from loupe_tui.io.xarray_layout import other_dims, per_trace_values, sort_order, split_groups, trace_labels
 from loupe_tui.io.xarray_open import open_variable
 from loupe_tui.io.xarray_source import XarraySource, check_data_array, color_limits, time_axis_of
+from loupe_tui.validate import (
+    as_list, check_bool, check_choice, check_int, check_name, check_number, fail, resolve_colors, sorted_unique,
+)
 
 __all__ = ["TraceConfig", "HeatmapConfig", "RasterConfig", "Zip", "VideoConfig", "GlobalEventsConfig",
            "SampleMarkers", "HeatmapPanel", "RasterPanel", "EventStyle", "validate_view_configs",

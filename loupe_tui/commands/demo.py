@@ -30,7 +30,7 @@ def register(sub) -> None:
 
 
 def _size(path: Path) -> str:
-    from loupe_tui.demo._store import stored_bytes
+    from loupe_tui.demo import stored_bytes
 
     n = float(stored_bytes(path)) if path.exists() else 0.0
     for unit in ("B", "kB", "MB"):

@@ -16,7 +16,7 @@ from loupe_tui.core.timefmt import format_time
 from loupe_tui.errors import LoupeConfigError
 
 if TYPE_CHECKING:  # imported where used: `loupe-tui --help` must not load polars
-    from loupe_tui.core.label_schema import IntervalLabelSchema
+    from loupe_tui.core.labels.schema import IntervalLabelSchema
 
 _ROLE_FLAGS = ("start_col", "end_col", "duration_col", "label_col", "note_col")
 
@@ -105,7 +105,7 @@ def _none_words(given: dict) -> dict:
 
 def schema_from_args(args: argparse.Namespace) -> IntervalLabelSchema | None:
     """The schema the flags describe, or None when no column flag was given."""
-    from loupe_tui.core.label_schema import IntervalLabelSchema
+    from loupe_tui.core.labels.schema import IntervalLabelSchema
 
     flags = (*_ROLE_FLAGS, "extra_cols")
     given = {f: getattr(args, f) for f in flags if getattr(args, f, None) is not None}
@@ -125,7 +125,7 @@ def output_schema_from_args(args: argparse.Namespace, labels, input_format: str)
     """
     import dataclasses
 
-    from loupe_tui.core.label_schema import IntervalLabelSchema
+    from loupe_tui.core.labels.schema import IntervalLabelSchema
 
     given = _none_words({f: getattr(args, f"out_{f}") for f in _ROLE_FLAGS
                          if getattr(args, f"out_{f}", None) is not None})
@@ -140,17 +140,15 @@ def output_schema_from_args(args: argparse.Namespace, labels, input_format: str)
 
 
 def hypnogram_from_args(args: argparse.Namespace):
-    from loupe_tui.io.hypnogram_txt import YASA_STAGES, HypnogramOptions, parse_stages
+    from loupe_tui.core.labels.hypnogram_txt import YASA_STAGES, HypnogramOptions, parse_stages
 
     stages = parse_stages(args.stages) if args.stages else YASA_STAGES
     return HypnogramOptions(kind=args.txt_kind, epoch_s=args.epoch, stages=stages, t0=args.t0)
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from loupe_tui.core.journal import journal_path_for
-    from loupe_tui.core.label_files import sibling_path
-    from loupe_tui.core.labels import IntervalLabelSet
-    from loupe_tui.io.label_formats import format_of
+    from loupe_tui.core.labels import IntervalLabelSet, journal_path_for, sibling_path
+    from loupe_tui.core.labels.formats import format_of
 
     path = Path(args.file)
     labels = IntervalLabelSet.read(path, schema_from_args(args), hypnogram=hypnogram_from_args(args))
@@ -182,7 +180,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     from loupe_tui.core.labels import IntervalLabelSet
-    from loupe_tui.io.label_formats import format_of
+    from loupe_tui.core.labels.formats import format_of
 
     src, dst = Path(args.input), Path(args.output)
     format_of(dst, writing=True)

@@ -70,7 +70,7 @@ def parse_schema(spec: str | None):
     """``"start=onset,end=none,label=stage,extra=a+b"`` -> IntervalLabelSchema (None if no spec)."""
     if not spec:
         return None
-    from loupe_tui.core.label_schema import IntervalLabelSchema
+    from loupe_tui.core.labels.schema import IntervalLabelSchema
 
     kw: dict = {}
     for part in spec.split(","):

@@ -64,7 +64,7 @@ def _size(text: str) -> tuple[int, int]:
 def _labels(path: str | None):
     if path is None:
         return (), (), ()
-    from loupe_tui.io.label_formats import read_labels
+    from loupe_tui.core.labels.formats import read_labels
 
     t = read_labels(path)
     return tuple(t.starts.tolist()), tuple(t.ends.tolist()), tuple(t.names[c] for c in t.codes.tolist())

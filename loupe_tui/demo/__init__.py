@@ -6,6 +6,7 @@ schedule, with spikes (parquet), a calcium heatmap (zarr), a behaviour video
 with :func:`ensure_demo`; see ``docs/demo.md``.
 """
 
+from loupe_tui.demo._store import stored_bytes
 from loupe_tui.demo.build import DEMO_VERSION, DemoPaths, default_demo_dir, describe, ensure_demo
 
-__all__ = ["DEMO_VERSION", "DemoPaths", "default_demo_dir", "describe", "ensure_demo"]
+__all__ = ["DEMO_VERSION", "DemoPaths", "default_demo_dir", "describe", "ensure_demo", "stored_bytes"]

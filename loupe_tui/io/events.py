@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from loupe_tui.config_validation import check_choice, check_number, fail, resolve_colors
 from loupe_tui.core.colors import PALETTE, RGBA, parse_color
 from loupe_tui.errors import DataFileError, one_line
+from loupe_tui.validate import check_choice, check_number, fail, resolve_colors
 
 PathLike = str | Path
 

@@ -30,9 +30,10 @@ import numpy as np
 
 from loupe_tui.core.paths import user_cache_dir
 from loupe_tui.errors import DataFileError, LoupeError, file_error
-from loupe_tui.io import _minmax
-from loupe_tui.io._minmax import BIN0, FACTOR
-from loupe_tui.io._pyramid_store import PyramidWriter, commit_dir, level_bins, remove_stale, temp_dir
+from loupe_tui.io import minmax
+from loupe_tui.io.columns import column_borders, column_starts, samples_per_column
+from loupe_tui.io.minmax import BIN0, FACTOR
+from loupe_tui.io.pyramid_store import PyramidWriter, commit_dir, level_bins, remove_stale, temp_dir
 from loupe_tui.io.source import TimeAxis, TraceSource
 
 FORMAT_VERSION = 2  # 2: infinities are gaps, like NaN
@@ -234,19 +235,14 @@ class Pyramid:
             most ``BIN0 * n_px`` samples per channel), below ``RAW_BELOW``
             its samples are returned as they are.
         """
+        tcols = column_borders(t0, t1, n_px)
         t0, t1, n_px = float(t0), float(t1), int(n_px)
-        if not t1 > t0 or n_px < 1:
-            raise ValueError(f"window needs t1 > t0 and n_px >= 1, got [{t0}, {t1}) in {n_px} px")
         chans = np.arange(self.n_channels, dtype=np.int64)[channels if channels is not None else slice(None)]
         chans = np.atleast_1d(chans).astype(np.int64)
-        tcols = t0 + (t1 - t0) * (np.arange(n_px + 1, dtype=np.float64) / n_px)
-        tcols[-1] = t1
-        starts = _column_starts(self.time, tcols)
-        i0, i1 = int(starts[0]), int(starts[-1])
         ax = self.time
-        first = ax.t0 if ax.times is None else (float(ax.times[0]) if ax.n else ax.t0)
-        overlap = min(t1, ax.t_end) - max(t0, first)
-        spp = (i1 - i0) / max(n_px * overlap / (t1 - t0), 1e-12)
+        starts = column_starts(ax, tcols)
+        i0, i1 = int(starts[0]), int(starts[-1])
+        spp = samples_per_column(ax, t0, t1, n_px, starts)
         out = dict(t0=t0, t1=t1, n_px=n_px, channels=chans)
         if i1 == i0:
             nan = np.full((len(chans), n_px), np.nan, np.float32)
@@ -267,7 +263,7 @@ class Pyramid:
         hi = np.empty_like(lo)
         if spp < self.bins[0]:
             x = self._read(i0, i1, chans)
-            _minmax.columns(x, x, np.arange(len(chans), dtype=np.int64), starts - i0, lo, hi)
+            minmax.columns(x, x, np.arange(len(chans), dtype=np.int64), starts - i0, lo, hi)
             return WindowData(lo=lo, hi=hi, level=-1, bin=1, raw=False, times=None, edges=starts, **out)
         k = int(np.searchsorted(self.bins, spp, side="right")) - 1
         b = self.bins[k]
@@ -277,7 +273,7 @@ class Pyramid:
         e = np.where(starts >= self.n_samples, nb, (starts + b // 2) // b)
         if self._random[k] is not None:
             self._willneed(k, chans, int(e[0]), int(e[-1]))
-        _minmax.columns(self.levels[k][0], self.levels[k][1], chans, e, lo, hi)
+        minmax.columns(self.levels[k][0], self.levels[k][1], chans, e, lo, hi)
         edges = np.minimum(e * b, self.n_samples)
         return WindowData(lo=lo, hi=hi, level=k, bin=b, raw=False, times=None, edges=edges, **out)
 
@@ -354,16 +350,6 @@ def _advise(mm: mmap.mmap, advice: int | None) -> bool:
     except (OSError, ValueError):
         return False
     return True
-
-
-def _column_starts(ax: TimeAxis, tcols: np.ndarray) -> np.ndarray:
-    """First sample index at or after each column border."""
-    if ax.times is None:
-        return np.asarray(ax.index_of(tcols), dtype=np.int64)
-    # Locate the window first, then search inside it: a few hundred sorted
-    # keys then touch only the window's part of a possibly memmapped axis.
-    a, b = (int(v) for v in np.searchsorted(ax.times, tcols[[0, -1]], side="left"))
-    return a + np.searchsorted(ax.times[a:b], tcols, side="left").astype(np.int64)
 
 
 def build_pyramid(source: TraceSource, cache_dir: str | Path | None = None,

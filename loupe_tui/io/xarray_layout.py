@@ -21,6 +21,7 @@ import xarray as xr
 
 from loupe_tui.errors import join_names
 from loupe_tui.io.time_axis import InputProblem
+from loupe_tui.validate import sorted_unique
 
 TIME = "time"
 _ABBREVIATIONS = {"channel": "ch", "channels": "ch", "chan": "ch"}
@@ -101,15 +102,6 @@ def sort_order(n: int, keys: np.ndarray | None, descending: bool) -> list[int]:
         return sorted(idx, key=lambda i: _sort_key(vals[i]), reverse=descending)
     except TypeError:
         return sorted(idx, key=lambda i: str(vals[i]), reverse=descending)
-
-
-def sorted_unique(values: Sequence[object]) -> list:
-    """Distinct values, sorted when they can be (else in order of first appearance)."""
-    seen = list(dict.fromkeys(values))
-    try:
-        return sorted(seen)
-    except TypeError:
-        return seen
 
 
 def _sort_key(v: object):

@@ -10,7 +10,7 @@ order). Every query costs O(n_rows * n_px), whatever the window length:
 * 1 to 4 samples per column: the samples are read and reduced per column;
 * more: a pyramid level is reduced, at most 8 bins per column:
   ``"peak"`` from the min/max pyramid of :mod:`loupe_tui.io.pyramid`,
-  ``"mean"`` from :class:`render.prep.mean_pyramid.MeanPyramid`.
+  ``"mean"`` from :class:`loupe_tui.io.mean_pyramid.MeanPyramid`.
 
 ``"peak"`` is Loupe's "max-absolute per bin, preserves transients": the
 sample of largest magnitude, sign kept (``max(|min|, |max|)``; a tie takes
@@ -28,13 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from loupe_tui.io._minmax import BIN0
+from loupe_tui.io.columns import column_borders, column_starts, reduce_mean, samples_per_column
+from loupe_tui.io.mean_pyramid import MeanPyramid
+from loupe_tui.io.minmax import BIN0
 from loupe_tui.io.pyramid import Pyramid
-from render.prep._columns import (
-    column_borders, column_starts, hold_indices, peak_of, reduce_mean, reduce_peak, samples_per_column,
-)
+from render.prep._columns import hold_indices, peak_of, reduce_peak
 from render.prep.colormaps import TRANSPARENT, lut, map_values
-from render.prep.mean_pyramid import MeanPyramid
 
 DECIM_METHODS = ("peak", "mean")
 Progress = Callable[[float, str], None]

@@ -32,8 +32,7 @@ import time
 
 import pytest
 
-from loupe_tui.core.journal import journal_path_for
-from loupe_tui.core.labels import IntervalLabelSet
+from loupe_tui.core.labels import IntervalLabelSet, journal_path_for
 from loupe_tui.demo import ensure_demo
 from test_tmux_recovery import Tmux
 

@@ -7,11 +7,11 @@ import pytest
 import xarray as xr
 
 from loupe_tui.config import HeatmapConfig, HeatmapPanel
+from loupe_tui.io.mean_pyramid import MeanPyramid
 from loupe_tui.io.pyramid import Pyramid
 from loupe_tui.io.source import ArraySource, TimeAxis
 from render.prep.colormaps import DEFAULT_NAN_RGBA, lut, map_values
 from render.prep.heatmap import HeatmapRenderer, colorize
-from render.prep.mean_pyramid import MeanPyramid
 
 FS = 10.0
 N = 40_000  # 4000 s at 10 Hz

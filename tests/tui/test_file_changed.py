@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 
-from loupe_tui.core.journal import journal_path_for
-from loupe_tui.core.labels import IntervalLabelSet
+from loupe_tui.core.labels import IntervalLabelSet, journal_path_for
 from tui_helpers import SIZE, screen_text, sync, wait_ready
 
 

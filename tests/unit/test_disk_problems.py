@@ -23,9 +23,8 @@ import sys
 
 import pytest
 
-from loupe_tui.core import label_files
-from loupe_tui.core.journal import journal_path_for
-from loupe_tui.core.labels import IntervalLabelSet
+from loupe_tui.core.labels import IntervalLabelSet, journal_path_for
+from loupe_tui.core.labels import files as label_files
 from loupe_tui.errors import LabelFileError
 
 LABELS = "start_s,end_s,label,note\n0,4,Wake,\n4,8,NREM,\n"

@@ -13,8 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from loupe_tui.core.journal import journal_path_for
-from loupe_tui.core.labels import IntervalLabelSchema, IntervalLabelSet, sibling_path
+from loupe_tui.core.labels import IntervalLabelSchema, IntervalLabelSet, journal_path_for, sibling_path
 from loupe_tui.errors import LabelFileError, LoupeConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from loupe_tui.core.labels import IntervalLabelSchema, IntervalLabelSet
+from loupe_tui.core.labels.formats import read_labels, write_labels
+from loupe_tui.core.labels.hypnogram_txt import HypnogramOptions, detect_kind, parse_stages
 from loupe_tui.errors import LabelFileError, LoupeConfigError
-from loupe_tui.io.hypnogram_txt import HypnogramOptions, detect_kind, parse_stages
-from loupe_tui.io.label_formats import read_labels, write_labels
 
 REPO = Path(__file__).resolve().parents[2]
 YASA = REPO.parent / "shared" / "data" / "yasa_hypno_30s.txt"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from loupe_tui.errors import DataFileError
-from loupe_tui.io import _pyramid_store
-from loupe_tui.io._minmax import BIN0, FACTOR
+from loupe_tui.io import pyramid_store
+from loupe_tui.io.minmax import BIN0, FACTOR
 from loupe_tui.io.pyramid import (
     RAW_BELOW,
     Pyramid,
@@ -293,8 +293,8 @@ def test_write_error_is_a_data_file_error_and_leaves_nothing(data, tmp_path, mon
             raise OSError(errno.EIO, "Input/output error")
         return real_fsync(fd)
 
-    monkeypatch.setattr(_pyramid_store.os, "pwrite", pwrite)
-    monkeypatch.setattr(_pyramid_store.os, "fsync", fsync)
+    monkeypatch.setattr(pyramid_store.os, "pwrite", pwrite)
+    monkeypatch.setattr(pyramid_store.os, "fsync", fsync)
     fds = open_fds()
     with pytest.raises(DataFileError, match="cannot write the pyramid cache") as err:
         build_pyramid(src, tmp_path, memory_budget=1 << 14)  # blocks of 2048 samples: 49 blocks
@@ -316,7 +316,7 @@ def test_cancelled_build_stops_the_writer(data, tmp_path, monkeypatch):
         threading.Event().wait(0.002)
         return real_pwrite(fd, buf, pos)
 
-    monkeypatch.setattr(_pyramid_store.os, "pwrite", slow_pwrite)
+    monkeypatch.setattr(pyramid_store.os, "pwrite", slow_pwrite)
     src = ArraySource(data, TimeAxis(n=N, t0=0.0, fs=FS))
     fds, calls = open_fds(), []
     with pytest.raises(PyramidBuildCancelled):
@@ -330,10 +330,10 @@ def test_small_slabs_give_the_same_levels(data, tmp_path, monkeypatch, threaded)
     # Many level-0 segments per channel and a single slab of each kind: the
     # computation waits for every write, and the levels are unchanged.
     ref = build_pyramid(ArraySource(data, TimeAxis(n=N, t0=0.0, fs=FS)), tmp_path / "ref")
-    monkeypatch.setattr(_pyramid_store, "SEGMENT", 2048)
-    monkeypatch.setattr(_pyramid_store, "L0_SLABS", 1)
-    monkeypatch.setattr(_pyramid_store, "UP_SLABS", 1)
-    w = _pyramid_store.PyramidWriter(tmp_path, data.shape[0], N, threaded=threaded)
+    monkeypatch.setattr(pyramid_store, "SEGMENT", 2048)
+    monkeypatch.setattr(pyramid_store, "L0_SLABS", 1)
+    monkeypatch.setattr(pyramid_store, "UP_SLABS", 1)
+    w = pyramid_store.PyramidWriter(tmp_path, data.shape[0], N, threaded=threaded)
     for i in range(0, N, 8192 * 4):
         w.push(data[:, i:i + 8192 * 4])
     w.finish()

@@ -55,13 +55,16 @@ def test_atomic_write_replaces_keeps_mode_syncs_dir_and_cleans_up(tmp_path, monk
 
 
 def test_label_and_pyramid_writers_share_the_helpers():
-    from loupe_tui.core import journal, keymap_edit, label_files
-    from loupe_tui.io import _pyramid_store, label_formats
+    from loupe_tui.core import keymap_edit
+    from loupe_tui.core.labels import files as label_files
+    from loupe_tui.core.labels import formats as label_formats
+    from loupe_tui.core.labels import journal
+    from loupe_tui.io import pyramid_store
 
     assert label_files.atomic_write_bytes is label_formats.atomic_write_bytes is atomic_write_bytes
     assert keymap_edit.atomic_write_bytes is atomic_write_bytes
-    assert journal.fsync_dir is _pyramid_store.fsync_dir is fsutil.fsync_dir
-    assert not hasattr(keymap_edit, "_atomic_write") and not hasattr(_pyramid_store, "_fsync_dir")
+    assert journal.fsync_dir is pyramid_store.fsync_dir is fsutil.fsync_dir
+    assert not hasattr(keymap_edit, "_atomic_write") and not hasattr(pyramid_store, "_fsync_dir")
 
 
 def test_tree_signature_sees_any_rewritten_file(tmp_path):
@@ -79,7 +82,7 @@ def test_tree_signature_sees_any_rewritten_file(tmp_path):
 
 def test_labels_info_formats_times_with_timefmt(tmp_path, capsys):
     from loupe_tui.cli import main
-    from loupe_tui.core import label_stats
+    from loupe_tui.core.labels import stats as label_stats
     from loupe_tui.core.timefmt import format_time
 
     p = tmp_path / "a.csv"

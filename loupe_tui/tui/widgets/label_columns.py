@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from rich.cells import cell_len, set_cell_size
 
-from loupe_tui.core.label_diff import LabelRow
+from loupe_tui.core.labels.diff import LabelRow
 from loupe_tui.core.timefmt import format_time
 
 #: Column kinds in display order (extras and note are added per schema).

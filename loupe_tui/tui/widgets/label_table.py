@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
-from loupe_tui.core.label_diff import LabelDiff
+from loupe_tui.core.labels.diff import LabelDiff
 from loupe_tui.tui.widgets.label_columns import cell_text, parse_cell
 from loupe_tui.tui.widgets.label_grid import LabelGrid
 

@@ -35,9 +35,9 @@ from loupe_tui.errors import LabelFileError, LoupeConfigError
 JOURNAL_SUFFIX = ".loupe-journal"
 JOURNAL_VERSION = 1
 
-try:  # POSIX advisory lock: two scorers must not interleave edits in one journal
+if os.name == "posix":  # advisory lock: two scorers must not interleave edits in one journal
     import fcntl
-except ImportError:  # pragma: no cover - Windows
+else:  # pragma: no cover - Windows has no fcntl
     fcntl = None
 
 

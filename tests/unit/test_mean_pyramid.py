@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from loupe_tui.io.columns import binned_means, reduce_mean
+from loupe_tui.io.mean_pyramid import MeanPyramid, mean_cache_key
 from loupe_tui.io.pyramid import PyramidBuildCancelled
 from loupe_tui.io.source import ArraySource, TimeAxis
-from render.prep._columns import binned_means, reduce_mean
-from render.prep.mean_pyramid import MeanPyramid, mean_cache_key
 
 N = 10_007  # not a multiple of any bin: every level ends with a short bin
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from loupe_tui.core.interval_store import IntervalStore
-from loupe_tui.core.label_schema import (AGREE_ABS_TOL, AGREE_REL_TOL, FrameLayout, IntervalLabelSchema,
-                                         column_order)
+from loupe_tui.core.labels.schema import (AGREE_ABS_TOL, AGREE_REL_TOL, FrameLayout, IntervalLabelSchema,
+                                          column_order)
+from loupe_tui.core.labels.store import IntervalStore
 from loupe_tui.errors import LabelFileError, LoupeError, join_names, printable
 
 #: Largest time (s) a labels file may hold: 1e15 s is 31 million years, far past

@@ -1,4 +1,4 @@
-"""Undo/redo stacks of :class:`~loupe_tui.core.label_diff.LabelDiff`.
+"""Undo/redo stacks of :class:`~loupe_tui.core.labels.diff.LabelDiff`.
 
 The history only stores diffs; the label set applies them. Moves happen after
 the set has journaled and applied the change, so a failed journal write
@@ -7,7 +7,7 @@ leaves both the rows and the history as they were.
 
 from __future__ import annotations
 
-from loupe_tui.core.label_diff import LabelDiff
+from loupe_tui.core.labels.diff import LabelDiff
 
 
 class LabelHistory:

@@ -31,15 +31,15 @@ from pathlib import Path
 import polars as pl
 
 from loupe_tui.core.fsutil import atomic_write_bytes
-from loupe_tui.core.interval_store import IntervalStore
-from loupe_tui.core.journal import (JournalContents, JournalWriter, describe_identity, identity_of_bytes,
-                                    identity_of_path, journal_path_for, same_identity)
-from loupe_tui.core.label_diff import LabelDiff
-from loupe_tui.core.label_frame import LabelTable
-from loupe_tui.core.label_history import LabelHistory
-from loupe_tui.core.label_schema import IntervalLabelSchema
+from loupe_tui.core.labels.diff import LabelDiff
+from loupe_tui.core.labels.formats import encode_labels, format_of, parse_labels, read_file_bytes
+from loupe_tui.core.labels.frame import LabelTable
+from loupe_tui.core.labels.history import LabelHistory
+from loupe_tui.core.labels.journal import (JournalContents, JournalWriter, describe_identity, identity_of_bytes,
+                                           identity_of_path, journal_path_for, same_identity)
+from loupe_tui.core.labels.schema import IntervalLabelSchema
+from loupe_tui.core.labels.store import IntervalStore
 from loupe_tui.errors import LabelFileError, LoupeConfigError
-from loupe_tui.io.label_formats import encode_labels, format_of, parse_labels, read_file_bytes
 
 SIBLING_TAG = ".scored"
 MIN_FREE_BYTES = 1 << 20     # less free space than this in the labels folder counts as a full disk

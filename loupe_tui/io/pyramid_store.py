@@ -2,8 +2,11 @@
 
 Kept apart from :mod:`loupe_tui.io.pyramid` (the reader and query side) so
 that each says one thing. The writer holds only one block's worth of bins:
-levels 0 and 1 come from :func:`_minmax.levels01`, higher levels from the
-level below, carrying fewer than ``FACTOR`` bins between blocks.
+levels 0 and 1 come from :func:`loupe_tui.io.minmax.levels01`, higher levels
+from the level below, carrying fewer than ``FACTOR`` bins between blocks.
+The level sizes (:func:`level_bins`) and the cache directory's life cycle
+(:func:`temp_dir`, :func:`commit_dir`, :func:`remove_stale`) are shared with
+the mean pyramid (:mod:`loupe_tui.io.mean_pyramid`).
 
 The computation runs on the caller's thread only. The copies into the page
 cache (``pwrite``, which releases the GIL) run on one writer thread, so that
@@ -31,8 +34,8 @@ import numpy as np
 
 from loupe_tui.core.fsutil import fsync_dir
 from loupe_tui.errors import DataFileError, file_error
-from loupe_tui.io import _minmax
-from loupe_tui.io._minmax import BIN0, FACTOR
+from loupe_tui.io import minmax
+from loupe_tui.io.minmax import BIN0, FACTOR
 
 _TMP = ".tmp-"
 _TRASH = ".trash-"
@@ -278,7 +281,7 @@ class PyramidWriter:
                 slab = self._slab(self._free0)
                 lo0, hi0 = slab.take(1, -(-(e - s) // BIN0))
                 g0, g1 = s // (BIN0 * FACTOR), -(-e // (BIN0 * FACTOR))
-                _minmax.levels01(x[c:c + 1, s:e], lo0, hi0, lo1[c:c + 1, g0:g1], hi1[c:c + 1, g0:g1])
+                minmax.levels01(x[c:c + 1, s:e], lo0, hi0, lo1[c:c + 1, g0:g1], hi1[c:c + 1, g0:g1])
                 slab.jobs.append((self.files[0], c, lo0[0], hi0[0], at0 + s // BIN0))
                 self._sink.submit(slab)
         self.seen += m
@@ -353,7 +356,7 @@ class PyramidWriter:
     def _emit(self, k: int, lo: np.ndarray, hi: np.ndarray, slab: _Slab) -> None:
         n = -(-lo.shape[1] // FACTOR)
         olo, ohi = slab.take(self.n_ch, n)
-        _minmax.reduce_bins(lo, hi, olo, ohi)
+        minmax.reduce_bins(lo, hi, olo, ohi)
         slab.jobs.append((self.files[k], None, olo, ohi, self.files[k].reserve(n)))
         self._up(k + 1, olo, ohi, slab)
 

@@ -1,13 +1,15 @@
-"""Summaries of an interval-label set: time per state, coverage, gaps."""
+"""Summaries and searches of an interval-label set: time per state, coverage, gaps, find."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from loupe_tui.core.interval_store import IntervalStore
+from loupe_tui.core.labels.store import IntervalStore
+from loupe_tui.errors import LoupeConfigError
 
 
 @dataclass(frozen=True)
@@ -68,3 +70,27 @@ def coverage(store: IntervalStore, t0: float | None = None, t1: float | None = N
         k = int(np.argmax(np.where(has, size, -1.0)))
         largest = (float(gap_starts[k]), float(gap_ends[k]))
     return Coverage(t0, t1, float((e - s).sum()), n_gaps, float(size[has].sum()), largest)
+
+
+def find(store: IntervalStore, state: str | None, note: str | None, extras: dict[str, Any]) -> np.ndarray:
+    """Indices of intervals matching every filter (see :meth:`IntervalLabelSet.find`)."""
+    st = store
+    mask = np.ones(len(st), dtype=bool)
+    if state is not None:
+        code = st.names.index(state) if state in st.names else -1
+        mask &= st.codes == code
+    if note is not None:
+        needle = note.casefold()
+        mask &= np.fromiter(((n is not None and needle in n.casefold()) for n in st.notes),
+                            dtype=bool, count=len(st))
+    for col, want in extras.items():
+        if col not in st.extra_cols:
+            raise LoupeConfigError(f"no extra column {col!r}; the labels have {list(st.extra_cols)}")
+        values = st.extras[st.extra_cols.index(col)]
+        if isinstance(want, str):
+            w = want.casefold()
+            hit = ((v is not None and w in str(v).casefold()) for v in values)
+        else:
+            hit = (v == want for v in values)
+        mask &= np.fromiter(hit, dtype=bool, count=len(st))
+    return np.flatnonzero(mask)

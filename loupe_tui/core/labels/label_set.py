@@ -5,8 +5,10 @@ sorted and non-overlapping. Every edit returns a :class:`LabelDiff`, is
 written to a journal before the call returns, and can be undone. The rows
 live in numpy arrays (O(log n) lookups, ~0.1 ms edits at 100k intervals); the
 polars frame (:meth:`IntervalLabelSet.to_frame`) is built on demand with the
-user's column names. File handling (sibling, writeback, recovery) is
-described in :mod:`loupe_tui.core.label_files` and ``docs/labels.md``.
+user's column names. The set holds a
+:class:`~loupe_tui.core.labels.persistence.LabelPersistence` for its file and
+journal; file handling (sibling, writeback, recovery) is described in
+:mod:`loupe_tui.core.labels.files` and ``docs/labels.md``.
 """
 
 from __future__ import annotations
@@ -20,21 +22,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from loupe_tui.core import label_stats
-from loupe_tui.core.interval_store import IntervalStore, VisibleLabels
-from loupe_tui.core.journal import JournalWriter, journal_path_for
-from loupe_tui.core.label_diff import Hunk, LabelDiff, LabelRow
-from loupe_tui.core.label_files import FileBinding, sibling_path
-from loupe_tui.core.label_history import LabelHistory
-from loupe_tui.core.label_persistence import LabelPersistence
-from loupe_tui.core.label_schema import LEGACY_SCHEMA, FrameLayout, IntervalLabelSchema
-from loupe_tui.errors import LoupeConfigError
+from loupe_tui.core.labels import stats
+from loupe_tui.core.labels.diff import Hunk, LabelDiff, LabelRow
+from loupe_tui.core.labels.files import check_labels_dir, open_source
+from loupe_tui.core.labels.formats import format_of, read_labels, write_labels
+from loupe_tui.core.labels.frame import LabelTable, Where, frame_from_store, table_from_frame
+from loupe_tui.core.labels.history import LabelHistory
+from loupe_tui.core.labels.journal import JournalWriter, check_durable, journal_path_for
+from loupe_tui.core.labels.persistence import LabelPersistence, frame_identity
+from loupe_tui.core.labels.schema import LEGACY_SCHEMA, FrameLayout, IntervalLabelSchema, as_schema
+from loupe_tui.core.labels.store import IntervalStore, VisibleLabels
+from loupe_tui.errors import LabelFileError, LoupeConfigError
 
-__all__ = ["IntervalLabelSchema", "IntervalLabelSet", "LabelDiff", "LabelRow", "Hunk", "VisibleLabels",
-           "LEGACY_SCHEMA", "sibling_path", "journal_path_for"]
 
-
-class IntervalLabelSet(LabelPersistence):
+class IntervalLabelSet:
     """Sorted, non-overlapping interval labels with journal, undo and safe saves.
 
     Parameters
@@ -54,15 +55,8 @@ class IntervalLabelSet(LabelPersistence):
         self._store = IntervalStore(extras)
         self._history = LabelHistory()
         self._layout: FrameLayout | None = None
-        self._file: FileBinding | None = None
-        self._journal: JournalWriter | None = None
-        self._journal_path: Path | None = None
-        self._journal_base: dict | None = None
-        self._batch = 0
         self._frame: pl.DataFrame | None = None
-        self._dirty = False
-        #: Journal sync mode: True (fdatasync per edit), False (write only), "background".
-        self.durable: bool | str = "background"
+        self._files = LabelPersistence()
         #: Journal entries replayed by :meth:`load` / :meth:`from_frame`.
         self.recovered_edits = 0
         #: Human sentence about the recovery, or None.
@@ -144,19 +138,8 @@ class IntervalLabelSet(LabelPersistence):
         first). Used by "delete last label", which must restore what the label
         replaced rather than leave a hole.
         """
-        st = self._store
-        hunks = []
-        for h in diff.hunks:
-            if h.added:
-                i = st.index_at(h.added[0].start)
-                if i is None or not st.matches((Hunk(i, h.added, ()),)):
-                    return None
-            else:  # the edit only removed rows: their span must still be empty
-                i, j = st.overlapping(h.removed[0].start, h.removed[-1].end)
-                if i != j:
-                    return None
-            hunks.append(Hunk(i, h.added, h.removed))
-        return self._edit(tuple(hunks), "revert")
+        hunks = self._store.plan_revert(diff)
+        return None if hunks is None else self._edit(hunks, "revert")
 
     def undo(self) -> LabelDiff | None:
         """Revert the last edit; returns the diff applied (None if nothing to undo)."""
@@ -187,15 +170,8 @@ class IntervalLabelSet(LabelPersistence):
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Group edits (e.g. a script's bulk edits): one fsync at the end instead of one each."""
-        self._batch += 1
-        if self._journal is not None:
-            self._journal.begin_batch()
-        try:
+        with self._files.batch():
             yield
-        finally:
-            self._batch -= 1
-            if self._journal is not None:
-                self._journal.end_batch()
 
     def _edit(self, hunks: tuple[Hunk, ...], op: str) -> LabelDiff:
         diff = LabelDiff(hunks, op)
@@ -206,12 +182,9 @@ class IntervalLabelSet(LabelPersistence):
 
     def _apply(self, diff: LabelDiff) -> None:
         # Journal first: if it cannot be written the edit is refused, not lost later.
-        journal = self._journal_for_write()
-        if journal is not None:
-            journal.append(diff.to_json())
+        self._files.record(diff, self.extra_cols, self.schema)
         self._store.apply(diff.hunks)
         self._frame = None
-        self._dirty = True
 
     def _row(self, start, end, label, note, extras: dict) -> LabelRow:
         s, e = _time(start, "start"), _time(end, "end")
@@ -248,6 +221,197 @@ class IntervalLabelSet(LabelPersistence):
             return column
         cols = [*self.schema.role_columns().values(), *self.extra_cols]
         raise LoupeConfigError(f"unknown column {column!r} (columns: {', '.join(cols)})")
+
+    # -- files --------------------------------------------------------------------------
+    @classmethod
+    def _from_table(cls, table: LabelTable | None, schema: IntervalLabelSchema | None,
+                    files: LabelPersistence) -> IntervalLabelSet:
+        ls = cls(schema) if table is None else cls(table.schema, extra_cols=table.extra_cols)
+        if table is not None:
+            ls._store, ls._layout = table.to_store(), table.layout
+        ls._files = files
+        return ls
+
+    @classmethod
+    def load(cls, path: str | Path, schema: IntervalLabelSchema | dict | None = None, *, writeback: bool = False,
+             durable: bool | str = "background", hypnogram=None) -> IntervalLabelSet:
+        """Open a labels file, replaying a pending journal.
+
+        Parameters
+        ----------
+        path : labels file (.csv, .htsv, .parquet, .txt). A path that does not
+            exist yet starts an empty set (saved to that path).
+        schema : column names: an :class:`IntervalLabelSchema` or a dict of its
+            fields (default: legacy ``start_s,end_s,label,note``)
+        writeback : allow :meth:`save` to overwrite ``path``; otherwise saves go
+            to the sibling ``<stem>.scored<ext>``, which a later open loads.
+        durable : "background" (default): each journal entry is written to the
+            OS before the edit returns (survives a killed process) and
+            fdatasync'ed on a helper thread within milliseconds; True:
+            fdatasync before the edit returns (survives power loss, costs the
+            disk's sync time per edit); False: write() only. See
+            ``docs/labels.md`` for measured costs.
+        hypnogram : :class:`~loupe_tui.core.labels.hypnogram_txt.HypnogramOptions` for .txt
+
+        Sets :attr:`recovered_edits`, :attr:`recovery_message`, :attr:`messages`.
+        Raises LabelFileError before anything is loaded if the labels' folder is
+        read-only or full (edits could not be journaled; see ``docs/labels.md``).
+        """
+        schema = as_schema(schema)
+        check_durable(durable)
+        check_labels_dir(path)
+        opened = open_source(path, schema, writeback, hypnogram, durable)
+        binding = opened.binding
+        files = LabelPersistence(binding, journal_path_for(binding.source), durable=durable)
+        ls = cls._from_table(opened.table, schema, files)
+        ls.messages = list(binding.messages)
+        if opened.contents is not None:
+            ls._recover(opened.journal, opened.contents, str(binding.source))
+        return ls
+
+    @classmethod
+    def read(cls, path: str | Path, schema: IntervalLabelSchema | dict | None = None, *,
+             hypnogram=None) -> IntervalLabelSet:
+        """The labels in exactly this file: no journal replay, no sibling, no journaling.
+
+        For tools that inspect or convert a file. :meth:`save` is unavailable;
+        :meth:`save_as` writes copies.
+        """
+        schema = as_schema(schema)
+        return cls._from_table(read_labels(path, schema, hypnogram), schema, LabelPersistence())
+
+    @classmethod
+    def from_frame(cls, df: pl.DataFrame, schema: IntervalLabelSchema | dict | None = None, *,
+                   journal: str | Path | None = None, durable: bool | str = "background") -> IntervalLabelSet:
+        """Labels from an in-memory polars DataFrame.
+
+        With ``journal=path`` every edit is journaled there; calling again with
+        the same frame and journal replays the edits (a journal made for a
+        different frame raises LabelFileError). :meth:`save` is unavailable
+        (no file): use :meth:`save_as`.
+        """
+        if not isinstance(df, pl.DataFrame):
+            raise LoupeConfigError(f"from_frame needs a polars DataFrame, got {type(df).__name__}")
+        schema = as_schema(schema)
+        table = table_from_frame(df, schema or LEGACY_SCHEMA, Where("DataFrame"), LoupeConfigError)
+        durable = check_durable(durable)
+        ls = cls._from_table(table, schema, LabelPersistence(durable=durable))
+        if journal is None:
+            return ls
+        base = frame_identity(ls._store)
+        ls._files = LabelPersistence(journal_path=Path(journal), base=base, durable=durable)
+        if Path(journal).exists():
+            writer, contents = JournalWriter.open_existing(Path(journal), durable)
+            if contents.header.get("base") != base:
+                writer.close()
+                raise LabelFileError(f"{journal}: journal was made for a different DataFrame; "
+                                     "not applying it (kept; move it away to start afresh)")
+            ls._recover(writer, contents, "DataFrame")
+        return ls
+
+    def _recover(self, writer: JournalWriter, contents, what: str) -> None:
+        self.recovered_edits, self.recovery_message = self._files.recover(
+            writer, contents, what, self._store, self._history)
+
+    def to_frame(self, schema: IntervalLabelSchema | dict | None = None) -> pl.DataFrame:
+        """The labels as a polars DataFrame.
+
+        Without ``schema``: the set's own column names, in the order and dtypes
+        of the file it was read from. With ``schema`` (an
+        :class:`IntervalLabelSchema` or a dict of its fields): every column that
+        schema names (a note column even when no interval has a note; end and
+        duration when it names both), then the extra columns.
+        """
+        schema = as_schema(schema)
+        if schema is not None:
+            return frame_from_store(self._store, schema, self._layout, all_roles=True)
+        if self._frame is None:
+            self._frame = frame_from_store(self._store, self.schema, self._layout)
+        return self._frame
+
+    @property
+    def durable(self) -> bool | str:
+        """Journal sync mode: True (fdatasync per edit), False (write only), "background"."""
+        return self._files.durable
+
+    @durable.setter
+    def durable(self, value: bool | str) -> None:
+        self._files.durable = value
+
+    @property
+    def source_path(self) -> Path | None:
+        """The file that was opened (None for in-memory sets)."""
+        return self._files.binding.source if self._files.binding else None
+
+    @property
+    def save_path(self) -> Path | None:
+        """Where :meth:`save` writes: the source with writeback, else the sibling."""
+        return self._files.binding.target if self._files.binding else None
+
+    @property
+    def writeback(self) -> bool:
+        return bool(self._files.binding and self._files.binding.writeback)
+
+    @property
+    def journal_path(self) -> Path | None:
+        return self._files.journal_path
+
+    @property
+    def has_unsaved_edits(self) -> bool:
+        return self._files.unsaved
+
+    def save(self) -> Path:
+        """Save atomically to :attr:`save_path` and clear the journal.
+
+        Raises LabelFileError if that file changed on disk since it was loaded
+        or last saved (use :meth:`save_as` to write elsewhere).
+        """
+        if self._files.binding is None:
+            raise LoupeConfigError("these labels have no file: use save_as(path)")
+        return self._files.save(self.to_frame())
+
+    def save_to_source(self) -> Path:
+        """Overwrite the opened file; LoupeConfigError unless loaded with ``writeback=True``."""
+        b = self._files.binding
+        if b is None or not b.writeback:
+            hint = f"; save() writes {b.target.name}" if b else ""
+            raise LoupeConfigError("writeback is not enabled: load(path, writeback=True) to overwrite "
+                                   f"the source{hint}")
+        return self.save()
+
+    def save_as(self, path: str | Path, schema: IntervalLabelSchema | dict | None = None) -> Path:
+        """Write a copy to ``path`` (format by extension; ``.txt`` refused).
+
+        ``schema`` names the output columns (see :meth:`to_frame`; default:
+        the set's own, as read). Writing to :attr:`save_path` is a
+        :meth:`save` (with ``schema``, later saves keep it). The original
+        source is refused unless writeback is on.
+        """
+        schema = as_schema(schema)
+        p = Path(path)
+        format_of(p, writing=True)
+        b = self._files.binding
+        if b is not None and _same_file(p, b.target):
+            if schema is None:
+                return self.save()
+            frame = self.to_frame(schema)
+            self.schema, self._frame = schema, None
+            return self._files.save(frame)
+        if b is not None and _same_file(p, b.source) and p.exists():
+            raise LoupeConfigError(f"{p}: is the original labels file; it is only overwritten with "
+                                   f"writeback (load(..., writeback=True)); save() writes {b.target.name}")
+        write_labels(p, self.to_frame(schema))
+        return p
+
+    def close(self) -> None:
+        """Release the journal (edits stay in it until a save)."""
+        self._files.close()
+
+    def __enter__(self) -> IntervalLabelSet:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- queries ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -301,7 +465,7 @@ class IntervalLabelSet(LabelPersistence):
 
     def states(self) -> tuple[str, ...]:
         """Labels in use, in order of first use."""
-        return tuple(label_stats.time_per_state(self._store))
+        return tuple(stats.time_per_state(self._store))
 
     def find(self, state: str | None = None, note: str | None = None, **extras: Any) -> np.ndarray:
         """Indices of intervals matching every given filter, in time order.
@@ -313,37 +477,19 @@ class IntervalLabelSet(LabelPersistence):
         **extras : extra column -> value; a string value matches as a
             case-insensitive substring, anything else by equality
         """
-        st = self._store
-        mask = np.ones(len(st), dtype=bool)
-        if state is not None:
-            code = st.names.index(state) if state in st.names else -1
-            mask &= st.codes == code
-        if note is not None:
-            needle = note.casefold()
-            mask &= np.fromiter(((n is not None and needle in n.casefold()) for n in st.notes),
-                                dtype=bool, count=len(st))
-        for col, want in extras.items():
-            if col not in st.extra_cols:
-                raise LoupeConfigError(f"no extra column {col!r}; the labels have {list(st.extra_cols)}")
-            values = st.extras[st.extra_cols.index(col)]
-            if isinstance(want, str):
-                w = want.casefold()
-                hit = ((v is not None and w in str(v).casefold()) for v in values)
-            else:
-                hit = (v == want for v in values)
-            mask &= np.fromiter(hit, dtype=bool, count=len(st))
-        return np.flatnonzero(mask)
+        return stats.find(self._store, state, note, extras)
 
     def time_per_state(self) -> dict[str, float]:
         """Seconds per label."""
-        return label_stats.time_per_state(self._store)
+        return stats.time_per_state(self._store)
 
-    def coverage(self, t0: float | None = None, t1: float | None = None) -> label_stats.Coverage:
+    def coverage(self, t0: float | None = None, t1: float | None = None) -> stats.Coverage:
         """Labelled time and gaps in ``[t0, t1)`` (default: first start to last end)."""
-        return label_stats.coverage(self._store, t0, t1)
+        return stats.coverage(self._store, t0, t1)
 
     def __repr__(self) -> str:
-        where = f" {self._file.source}" if self._file else ""
+        binding = self._files.binding
+        where = f" {binding.source}" if binding else ""
         return f"<IntervalLabelSet{where}: {len(self)} intervals, {len(self.states())} states>"
 
 
@@ -367,3 +513,5 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()

@@ -25,10 +25,10 @@ from pathlib import Path
 import polars as pl
 
 from loupe_tui.core.fsutil import atomic_write_bytes
-from loupe_tui.core.label_frame import LabelTable, Where, table_from_frame
-from loupe_tui.core.label_schema import LEGACY_SCHEMA, IntervalLabelSchema
+from loupe_tui.core.labels.frame import LabelTable, Where, table_from_frame
+from loupe_tui.core.labels.hypnogram_txt import HypnogramOptions, read_hypnogram_text
+from loupe_tui.core.labels.schema import LEGACY_SCHEMA, IntervalLabelSchema
 from loupe_tui.errors import LabelFileError
-from loupe_tui.io.hypnogram_txt import HypnogramOptions, read_hypnogram_text
 
 FORMATS = {".csv": "csv", ".htsv": "htsv", ".tsv": "htsv", ".parquet": "parquet", ".txt": "txt"}
 WRITABLE = ("csv", "htsv", "parquet")

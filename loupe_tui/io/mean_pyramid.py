@@ -33,11 +33,11 @@ import numba
 import numpy as np
 
 from loupe_tui.errors import DataFileError, file_error
-from loupe_tui.io._minmax import BIN0, FACTOR
-from loupe_tui.io._pyramid_store import commit_dir, level_bins, remove_stale, temp_dir
+from loupe_tui.io.columns import binned_means, column_borders, column_starts, reduce_mean, samples_per_column
+from loupe_tui.io.minmax import BIN0, FACTOR
 from loupe_tui.io.pyramid import DEFAULT_MEMORY_BUDGET, PyramidBuildCancelled, block_length, default_cache_dir
+from loupe_tui.io.pyramid_store import commit_dir, level_bins, remove_stale, temp_dir
 from loupe_tui.io.source import TraceSource
-from render.prep._columns import binned_means, column_borders, column_starts, reduce_mean, samples_per_column
 
 FORMAT_VERSION = 1
 #: Bins of a level per chunk when building the level above (bounded memory).

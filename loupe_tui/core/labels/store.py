@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from loupe_tui.core.label_diff import Hunk, LabelRow, make_hunk, same_rows, same_value
+from loupe_tui.core.labels.diff import Hunk, LabelDiff, LabelRow, make_hunk, same_rows, same_value
 
 
 def _ro(a: np.ndarray) -> np.ndarray:
@@ -161,6 +161,22 @@ class IntervalStore:
                    for h in hunks)
 
     # -- planning (pure) ------------------------------------------------------------
+    def plan_revert(self, diff: LabelDiff) -> tuple[Hunk, ...] | None:
+        """Hunks that undo ``diff`` now, or None when a row it added changed since (or,
+        for a diff that only removed rows, when their span is no longer empty)."""
+        hunks = []
+        for h in diff.hunks:
+            if h.added:
+                i = self.index_at(h.added[0].start)
+                if i is None or not self.matches((Hunk(i, h.added, ()),)):
+                    return None
+            else:  # the edit only removed rows: their span must still be empty
+                i, j = self.overlapping(h.removed[0].start, h.removed[-1].end)
+                if i != j:
+                    return None
+            hunks.append(Hunk(i, h.added, h.removed))
+        return tuple(hunks)
+
     def plan_add(self, row: LabelRow) -> tuple[Hunk, ...]:
         """Hunks that put ``row`` over whatever it overlaps and merge touching twins."""
         s, e, n = row.start, row.end, len(self)
