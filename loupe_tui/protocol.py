@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2   # 2: PageRequested (the window asks the app to page during playback)
 
 
 class ProtocolError(Exception):
@@ -264,6 +264,17 @@ class KeyPressed(Message):
     """A key typed in the window, in canonical notation (:mod:`loupe_tui.core.keys`)."""
 
     key: str = ""
+
+
+@dataclass(frozen=True)
+class PageRequested(Message):
+    """While a video plays, the window's clock reached ``t`` outside the window.
+
+    The window never pages itself (the terminal app owns the window): it asks,
+    and the app moves its cursor to ``t``, paging as a step there would.
+    """
+
+    t: float = 0.0
 
 
 @dataclass(frozen=True)

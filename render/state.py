@@ -122,7 +122,9 @@ class PlaybackClock:
     The terminal app starts and stops it (``VideoCommand``) and keeps sending
     its own cursor while playing; a cursor close to the clock is the app
     following along and is ignored (no jitter), a far one (a click, a page
-    flip) moves the clock there. Pure: the caller passes wall times.
+    flip) moves the clock there. When the clock leaves the window the app is
+    asked to page (the window never pages itself). Pure: the caller passes
+    wall times.
     """
 
     playing: bool = False
@@ -148,20 +150,21 @@ class PlaybackClock:
         self.anchor_t, self.anchor_wall = self.time(now), now
         self.speed = min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1])
 
-    def advance(self, state: ViewState, now: float, end: float) -> None:
-        """Move ``state``'s cursor to the clock (stopping at ``end``), paging the window like the app does."""
+    def advance(self, state: ViewState, now: float, end: float) -> bool:
+        """Move ``state``'s cursor to the clock (stopping at ``end``); True when it left the window.
+
+        The window is not paged here: only the terminal app moves the window,
+        so the caller asks it to (``PageRequested``) and the app's
+        ``SetWindow`` follows.
+        """
         t = self.time(now)
         if t >= end:
             t = min(self.pause(now), end)
         if t == state.cursor:
-            return
+            return False
         state.cursor = t
         state.dirty.add("cursor")
-        if not state.t0 <= t < state.t1:  # as Session._follow: whole pages
-            w = state.t1 - state.t0
-            k = math.floor((t - state.t0) / w)
-            state.t0, state.t1 = state.t0 + k * w, state.t1 + k * w
-            state.dirty.add("window")
+        return not state.t0 <= t < state.t1
 
     def sync(self, t: float, now: float) -> bool:
         """The app's cursor ``t`` arrived: move the clock there if it is far from it; True if moved."""

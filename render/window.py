@@ -63,6 +63,7 @@ class Window:
         self.hypnogram = Hypnogram((0.0, 1.0))
         self.video = VideoPanel([])
         self.playback = PlaybackClock()
+        self._page_asked: tuple[float, float] | None = None   # the window a PageRequested was sent for
         self.wake: Callable[[], None] | None = None  # wakes the loop from worker threads (glfw.post_empty_event)
         self.events: EventLines | None = None
         self._names = Labels(font_size=8, anchor_x="left")
@@ -198,7 +199,10 @@ class Window:
             self.emit(m)
         if self.playback.playing:
             end = self.session.span[1] if self.session is not None else math.inf
-            self.playback.advance(self.state, time.monotonic(), end)
+            st = self.state
+            if self.playback.advance(st, time.monotonic(), end) and self._page_asked != (st.t0, st.t1):
+                self._page_asked = (st.t0, st.t1)     # once per window: the app's SetWindow follows
+                self.emit(P.PageRequested(st.cursor))
 
     def wait_timeout(self, idle: float) -> float:
         """How long the loop may sleep: until the next video frame while playing, else ``idle``."""

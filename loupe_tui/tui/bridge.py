@@ -1,11 +1,15 @@
-"""Session changes -> protocol messages for the GL window, and the window's lifecycle.
+"""The one place that speaks to the GL window: changes in, messages out; events in, changes out.
 
-:func:`messages_for` is pure: one :class:`~loupe_tui.core.session.Change` gives
-the few small messages that tell the window what moved. :class:`Bridge` owns
-the :class:`~loupe_tui.link.RenderLink` (when there is one), starts it with
-the full state (:meth:`Bridge.initial`) and reports its status in one line.
-Without ``loupe_tui.link`` / ``loupe_tui.viewspec`` the scorer runs with its
-terminal views only and says why.
+The Session (what is scored) and the :class:`~loupe_tui.tui.view.ViewModel`
+(how it is shown) own all state. :func:`messages_for` and
+:func:`view_messages` turn their changes into the few small protocol
+messages that bring the window up to date; :func:`full_state` builds
+everything a new or restarted window must be told from the two models, so
+nothing else keeps a copy of what the window was sent.
+:func:`change_for_event` turns the window's mouse events into Session calls.
+:class:`Bridge` owns the :class:`~loupe_tui.link.RenderLink` (transport
+only), starts and restarts it, keeps the frame time the window reports, and
+gives its status in one line.
 """
 
 from __future__ import annotations
@@ -15,15 +19,12 @@ import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from loupe_tui import protocol as P
 from loupe_tui.core.session import Change, Session
-
-try:  # the GL link is optional: the terminal views work without it
-    from loupe_tui.link import LinkUnavailable, RenderLink
-except ImportError as exc:  # pragma: no cover - depends on the checkout
-    RenderLink, LinkUnavailable, _LINK_MISSING = None, Exception, str(exc)
-else:
-    _LINK_MISSING = ""
+from loupe_tui.link import LinkUnavailable, RenderLink
+from loupe_tui.tui.view import ViewChange, ViewModel
 
 
 def label_diff_message(diff) -> P.ApplyLabelDiff:
@@ -44,8 +45,20 @@ def messages_for(change: Change, session: Session, seq: int) -> list[P.Message]:
         sel = session.selection
         out.append(P.SetSelection(*(sel if sel is not None else (None, None))))
     if change.epoch:
-        out.append(P.SetViewOption("epochs", {"epoch_len": session.epoch_len, "t_start": session.t_start}))
+        out.append(epochs_message(session))
     return out
+
+
+def view_messages(change: ViewChange) -> list[P.Message]:
+    """The messages that tell the window a view change: its settings per target, then the focus."""
+    out: list[P.Message] = [P.SetViewOption(target, dict(opts)) for target, opts in change.options]
+    if change.focus is not None:
+        out.append(P.SetFocus(change.focus))
+    return out
+
+
+def epochs_message(session: Session) -> P.SetViewOption:
+    return P.SetViewOption("epochs", {"epoch_len": session.epoch_len, "t_start": session.t_start})
 
 
 def state_colors(states, label_names) -> dict[str, tuple]:
@@ -63,8 +76,8 @@ def colors_message(states, label_names) -> P.SetStateColors:
     return P.SetStateColors({n: list(c) for n, c in state_colors(states, label_names).items()})
 
 
-def full_state(session: Session, states, options: dict[str, dict]) -> list[P.Message]:
-    """Everything but the session spec: labels, colours, window, cursor, selection, options."""
+def full_state(session: Session, view: ViewModel, states) -> list[P.Message]:
+    """Everything but the session spec: colours, labels, window, cursor, selection, epochs, view, focus."""
     ls = session.labels
     names = ls.label_names
     msgs: list[P.Message] = [
@@ -73,31 +86,51 @@ def full_state(session: Session, states, options: dict[str, dict]) -> list[P.Mes
         P.SetWindow(session.window_start, session.window_end, 0),
         P.SetCursor(session.cursor, 0),
         P.SetSelection(*(session.selection or (None, None))),
-        P.SetViewOption("epochs", {"epoch_len": session.epoch_len, "t_start": session.t_start}),
+        epochs_message(session),
     ]
-    msgs += [P.SetViewOption(target, opts) for target, opts in initial_options(options).items()]
+    msgs += [P.SetViewOption(target, dict(opts)) for target, opts in view.window_options()]
+    focus = view.window_focus()
+    if focus is not None:
+        msgs.append(P.SetFocus(focus))
     return msgs
 
 
-def initial_options(options: dict[str, dict]) -> dict[str, dict]:
-    """The view options a new window needs: all but videos still at their default (shown)."""
-    return {t: o for t, o in options.items() if not (t.startswith("video:") and o.get("visible", True))}
+def change_for_event(msg: P.Message, session: Session) -> Change | None:
+    """A click, drag, wheel or playback request from the window, as the Session call it means."""
+    s = session
+    if isinstance(msg, P.Clicked):
+        return s.clear_selection() | s.step_time(msg.t - s.cursor)
+    if isinstance(msg, P.Dragged):
+        return s.select(msg.t0, msg.t1)
+    if isinstance(msg, P.PageRequested):
+        return s.step_time(msg.t - s.cursor)     # pages as Session._follow does: whole windows
+    if isinstance(msg, P.Scrolled):
+        steps = int(np.sign(msg.steps) * max(1, round(abs(msg.steps))))
+        if "ctrl" in msg.modifiers:
+            return s.zoom(2.0 ** -np.sign(msg.steps))
+        if "alt" in msg.modifiers:
+            return None                          # gain: the window's own business
+        if "shift" in msg.modifiers:
+            return s.step_epoch(steps)           # fine: one epoch per notch
+        return s.page(steps)                     # the wheel pages: one window per notch
+    return None
 
 
 class Bridge:
-    """The GL window seen from the screen: start, send, restart, status.
+    """The GL window seen from the screen: start, tell, restart, status.
 
     Parameters
     ----------
     context : ScorerContext
     on_event : callable
-        Receives every event message from the window (any thread).
+        Receives the window's events but ``FrameDrawn`` (kept here as
+        :attr:`last_draw_ms`), from the link's loop.
     """
 
     def __init__(self, context, on_event: Callable[[P.Message], None]):
         self.context = context
         self.on_event = on_event
-        self.link = None
+        self.link: RenderLink | None = None
         self._seq = itertools.count(1)
         off = f"GL window: off ({getattr(context, 'window_switch', 'window=False')})"
         self._status = off if not context.window else "GL window: not started"
@@ -119,35 +152,56 @@ class Bridge:
     def alive(self) -> bool:
         return self.link is not None and bool(self.link.alive)
 
+    def _event(self, msg: P.Message) -> None:
+        if isinstance(msg, P.FrameDrawn):
+            self.last_draw_ms = msg.draw_ms
+        else:
+            self.on_event(msg)
+
+    # -- telling ------------------------------------------------------------------
     def tell(self, change: Change, session: Session) -> None:
+        """Tell the window what ``change`` moved (labels, window, cursor, selection, epochs)."""
         if self.link is None or not change:
             return
         seq = next(self._seq) if (change.window or change.cursor) else 0
         for m in messages_for(change, session, seq):
-            self.link.send(m)
+            self.send(m)
+
+    def tell_view(self, change: ViewChange) -> None:
+        """Tell the window the view settings ``change`` changed."""
+        for m in view_messages(change):
+            self.send(m)
+
+    def tell_colors(self, states, label_names) -> None:
+        self.send(colors_message(states, label_names))
+
+    def play(self, video: int, speed: float) -> None:
+        self.send(P.VideoCommand("play", video, speed))
+
+    def pause(self, video: int) -> None:
+        self.send(P.VideoCommand("pause", video))
 
     def send(self, msg: P.Message) -> None:
         if self.link is not None:
             self.link.send(msg)
 
-    def initial(self, session: Session, states, options: dict[str, dict]) -> list[P.Message]:
+    # -- lifecycle -------------------------------------------------------------------
+    def initial(self, session: Session, view: ViewModel, states) -> list[P.Message]:
         """LoadSession(spec) then the full state (builds the spec: may read data, run it in a thread)."""
         from loupe_tui.io.pyramid import default_cache_dir
+        from loupe_tui.spec_sources import prune_spills
         from loupe_tui.viewspec import build_spec
 
         ctx = self.context
         pyramids = ctx.cache_dir or default_cache_dir()
         colors = {n: list(c) for n, c in state_colors(states, session.labels.label_names).items()}
-        from loupe_tui.spec_sources import prune_spills
-
         sessions = Path(pyramids).parent / "sessions"
         prune_spills(sessions)                   # arrays no session has used for two weeks
         spec = build_spec(ctx.configs, labels_states_colors=colors, videos=ctx.videos or None,
-                          global_events=ctx.global_events, options=initial_options(options),
-                          cache_dir=sessions, pyramid_cache=pyramids)
-        return [P.LoadSession(spec), *full_state(session, states, options)]
+                          global_events=ctx.global_events, cache_dir=sessions, pyramid_cache=pyramids)
+        return [P.LoadSession(spec), *full_state(session, view, states)]
 
-    async def start(self, session: Session, states, options: dict[str, dict], restart: bool = False) -> str:
+    async def start(self, session: Session, view: ViewModel, states, restart: bool = False) -> str:
         """Start (or restart) the window; returns the status line. Never raises.
 
         The spec is built in a thread; once the window is up the full state is
@@ -155,14 +209,8 @@ class Bridge:
         """
         if not self.context.window:
             return self.status
-        if RenderLink is None:
-            self._status = f"GL window: not available ({_LINK_MISSING})"
-            return self._status
         try:
-            initial = await asyncio.to_thread(self.initial, session, states, options)
-        except ImportError as exc:
-            self._status = f"GL window: not available ({exc})"
-            return self._status
+            initial = await asyncio.to_thread(self.initial, session, view, states)
         except Exception as exc:  # noqa: BLE001 - the terminal views go on without a window
             self._status = f"GL window: cannot describe the session ({exc})"
             return self._status
@@ -170,13 +218,13 @@ class Bridge:
             if restart and self.link is not None:
                 await self.link.restart(initial)
             else:
-                self.link = RenderLink(self.on_event, log_path=self.context.link_log)
+                self.link = RenderLink(self._event, log_path=self.context.link_log)
                 await self.link.start(initial)
         except LinkUnavailable as exc:
             self._status = f"GL window: unavailable ({exc})"
             self.link = None
             return self.status
-        for msg in full_state(session, states, options):
+        for msg in full_state(session, view, states):
             self.link.send(msg)
         return self.status
 

@@ -1,6 +1,6 @@
 """The ``:`` command line: commands that are quicker typed than bound.
 
-Pure parsing and completion (no Textual); :mod:`loupe_tui.tui.dispatch` runs
+Pure parsing and completion (no Textual); :func:`loupe_tui.tui.actions.run_command` runs
 the parsed :class:`Command`. Like phy's snippets (``:c 47 49``) and vim's
 ``:w``/``:q``. The table below is also what the help screen lists.
 """

@@ -19,6 +19,7 @@ import numpy as np
 from loupe_tui.core.colors import RGBA
 from loupe_tui.core.session import Session
 from loupe_tui.core.states import KeymapWatcher, StateConfig
+from loupe_tui.tui.view import FocusTarget, HeatmapSettings, ViewModel
 
 
 @dataclass(frozen=True)
@@ -29,24 +30,6 @@ class PreviewTrace:
     source: Any          # a TraceSource
     channel: int
     color: RGBA
-
-
-@dataclass(frozen=True)
-class FocusTarget:
-    """One panel target Tab can focus (the GL window's ``SetFocus`` / ``SetViewOption`` target).
-
-    ``target`` is ``trace:<name>``, ``dense``, ``heatmap:<k>`` or ``raster:<k>``;
-    ``label`` is what the status line says; ``trace`` names the terminal
-    preview's trace when there is one.
-    """
-
-    target: str
-    label: str
-    trace: str | None = None
-
-    @property
-    def kind(self) -> str:
-        return self.target.split(":", 1)[0]
 
 
 @dataclass(eq=False)
@@ -138,6 +121,15 @@ class ScorerContext:
                     out.append(FocusTarget(f"raster:{n_raster}", f"raster {p.title or n_raster + 1}"))
                     n_raster += 1
         return out
+
+    def view_model(self) -> ViewModel:
+        """The view settings this session starts with (panels, videos, shading, heatmap scales)."""
+        from loupe_tui.config import HeatmapConfig
+
+        heatmaps = [HeatmapSettings(p.vmin, p.vmax, p.cmap, p.decim_method)
+                    for c in self.configs if isinstance(c, HeatmapConfig) for p in c.panels()]
+        return ViewModel(focus_source=self.focus_targets, videos=[v.name for v in self.videos],
+                         overlays=bool(self.label_overlays), heatmaps=heatmaps)
 
     def event_times(self) -> np.ndarray:
         """Sorted times of the global events (empty without them)."""

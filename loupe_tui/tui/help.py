@@ -20,7 +20,7 @@ from textual.widgets import Static
 from loupe_tui.core.actions import actions_by_group
 from loupe_tui.core.keys import display
 from loupe_tui.tui.colon import COMMANDS
-from loupe_tui.tui.widgets._draw import hex_color, rgba_tuple, text_on
+from loupe_tui.tui.widgets.draw import hex_color, rgba_tuple, text_on
 
 CLOSE_KEYS = ("escape", "q", "f1", "question_mark")
 

@@ -79,13 +79,13 @@ def test_page_label_in_terminal_and_window_save_and_frame(private_display, tmp_p
             screen = app.main
             session, bridge, states = screen.session, screen.bridge, screen.states
             events: list[P.Message] = []
-            dispatch = screen.dispatcher.window_event
+            dispatch = bridge.on_event
 
-            def tee(msg):   # every event from the window, on its way through the app's own dispatch
+            def tee(msg):   # every event from the window, on its way from the bridge to the screen
                 events.append(msg)
                 return dispatch(msg)
 
-            screen.dispatcher.window_event = tee
+            bridge.on_event = tee
 
             def why() -> str:
                 tail = log.read_text(errors="replace")[-600:] if log.exists() else "(no render.log)"

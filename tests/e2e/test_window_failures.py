@@ -29,7 +29,7 @@ from gl_harness import spans, until
 from loupe_tui import protocol as P
 from loupe_tui.api import make_app
 from loupe_tui.config import TraceConfig
-from loupe_tui.core.journal import journal_path_for
+from loupe_tui.core.labels import journal_path_for
 from loupe_tui.demo import ensure_demo
 from loupe_tui.link import RenderLink
 from render.layout import compute_layout
@@ -127,13 +127,13 @@ class Scene:
         self.screen = app.main
         self.session, self.bridge = self.screen.session, self.screen.bridge
         self.events: list[P.Message] = []
-        dispatch = self.screen.dispatcher.window_event
+        dispatch = self.bridge.on_event
 
         def tee(msg):
             self.events.append(msg)
             return dispatch(msg)
 
-        self.screen.dispatcher.window_event = tee
+        self.bridge.on_event = tee
         self._snap = 0
 
     def why(self) -> str:

@@ -118,7 +118,7 @@ def test_video_options_and_targets():
     assert panel.target_at(10, 300) == "video:1"
 
 
-def test_the_window_plays_on_its_own_clock_and_pages_the_traces(monkeypatch):
+def test_the_window_plays_on_its_own_clock_and_asks_the_app_to_page(monkeypatch):
     from render import window as W
 
     class Canvas:
@@ -138,17 +138,24 @@ def test_the_window_plays_on_its_own_clock_and_pages_the_traces(monkeypatch):
     win.state.apply(P.SetWindow(0.0, 10.0, 1))
     win.state.apply(P.SetCursor(9.5, 1))
     win.apply(P.VideoCommand("play", 0, 1.0))
-    now[0] += 1.0
+    now[0] += 0.25
     win.tick()
-    assert win.state.cursor == pytest.approx(10.5) and (win.state.t0, win.state.t1) == (10.0, 20.0)
-    win.apply(P.SetCursor(10.45, 7))            # the app following: not applied, its seq is
+    assert win.state.cursor == pytest.approx(9.75) and not [m for m in sent if isinstance(m, P.PageRequested)]
+    now[0] += 0.75
+    win.tick()                                  # past the window: the app is asked to page, once
+    assert win.state.cursor == pytest.approx(10.5) and (win.state.t0, win.state.t1) == (0.0, 10.0)
+    now[0] += 0.1
     win.tick()
-    assert win.state.cursor == pytest.approx(10.5) and win.state.seq == 7
+    assert [m.t for m in sent if isinstance(m, P.PageRequested)] == [pytest.approx(10.5)]
+    win.apply(P.SetWindow(10.0, 20.0, 6))       # the app paged
+    win.apply(P.SetCursor(10.55, 7))            # the app following: not applied, its seq is
+    win.tick()
+    assert win.state.cursor == pytest.approx(10.6) and win.state.seq == 7
     win.apply(P.VideoCommand("pause", 0))
     now[0] += 5.0
     win.state.take_dirty()
     win.tick()
-    assert win.state.cursor == pytest.approx(10.5) and not win.needs_frame   # paused: nothing to draw
+    assert win.state.cursor == pytest.approx(10.6) and not win.needs_frame   # paused: nothing to draw
     assert win.wait_timeout(1.0) == 1.0
     win.apply(P.VideoCommand("rewind", 0))
     assert "unknown video action" in sent[-1].message

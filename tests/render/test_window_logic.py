@@ -132,13 +132,16 @@ def test_hypnogram_zoom_shows_a_stretch_around_the_window():
 def test_every_video_dialog_result_is_accepted_by_the_window():
     # The TUI's dialogs and the window's video panel must agree on targets and
     # option names: a mismatch showed as "no view option target 'video:0'".
-    from loupe_tui.tui.dialogs.video import FrameStepResult, PlaybackResult, VideoVisibilityResult
+    from loupe_tui.tui.bridge import view_messages
+    from loupe_tui.tui.view import ViewModel
     from render.panels.video import VideoPlaceholder
 
     panel = VideoPlaceholder([{"name": "side"}, {"name": "top"}])
-    results = [PlaybackResult(2.0), FrameStepResult(1), VideoVisibilityResult((True, False))]
-    for msg in (m for r in results for m in r.view_options()):
+    view = ViewModel(videos=["side", "top"])
+    changes = [view.set_play_speed(2.0), view.set_video_target(1), view.set_videos_visible((True, False)),
+               view.toggle_video_position()]
+    for msg in (m for c in changes for m in view_messages(c)):
         assert msg.target in panel.targets(), msg
         assert panel.set_option(msg.target, dict(msg.options)) == [], msg
-    assert panel.settings == [{"visible": True, "speed": 2.0, "step_target": 1},
-                              {"visible": False, "speed": 2.0, "step_target": 1}]
+    assert panel.settings == [{"visible": True, "speed": 2.0, "step_target": 1, "position": "below"},
+                              {"visible": False, "speed": 2.0, "step_target": 1, "position": "below"}]

@@ -3,7 +3,7 @@
 from textual.app import App
 from textual.strip import Strip
 
-from loupe_tui.tui.widgets._draw import CachedLines
+from loupe_tui.tui.widgets.draw import CachedLines
 from tui_helpers import sync
 
 

@@ -1,4 +1,5 @@
-"""View dialogs: keyboard only, inline validation, results and their SetViewOption mapping (Pilot)."""
+"""View dialogs: keyboard only, inline validation, results, and what the GL window is sent when the
+screen hands a result to the view model and the bridge tells the window (Pilot)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import asyncio
 from textual.app import App
 
 from loupe_tui.protocol import SetViewOption, decode, encode
-from loupe_tui.tui.dialogs import to_view_options
+from loupe_tui.tui.bridge import view_messages
 from loupe_tui.tui.dialogs.dense import DenseDialog, DenseResult, DenseSettings
-from loupe_tui.tui.dialogs.events import LINE_STYLES, EventClassStyle, EventStylesDialog
+from loupe_tui.tui.dialogs.events import LINE_STYLES, EventClassStyle, EventStylesDialog, EventStylesResult
 from loupe_tui.tui.dialogs.form import FormDialog
-from loupe_tui.tui.dialogs.heatmap import HeatmapDialog, HeatmapSettings
+from loupe_tui.tui.dialogs.heatmap import HeatmapDialog, HeatmapResult, HeatmapSettings
 from loupe_tui.tui.dialogs.overlays import LabelOverlayDialog, OverlayResult
 from loupe_tui.tui.dialogs.raster import RasterDialog, RasterResult, RasterSettings
-from loupe_tui.tui.dialogs.video import (FrameStepTargetDialog, PlaybackSpeedDialog, VideoVisibilityDialog)
-from loupe_tui.tui.dialogs.yscale import YRange, YScaleDialog
+from loupe_tui.tui.dialogs.video import (FrameStepResult, FrameStepTargetDialog, PlaybackResult, PlaybackSpeedDialog,
+                                         VideoVisibilityDialog, VideoVisibilityResult)
+from loupe_tui.tui.dialogs.yscale import YRange, YScaleDialog, YScaleResult
+from loupe_tui.tui.view import ViewModel
 
 UNSET = object()
 CLEAR = ("home", "ctrl+k")
@@ -45,6 +48,21 @@ def drive(dialog, body):
 async def apply(pilot):
     await pilot.press("enter")
     await pilot.pause()
+
+
+def to_view_options(result) -> list:
+    """The messages the GL window gets when the screen applies ``result``: view model, then bridge."""
+    v = ViewModel(videos=["side", "top", "face"], heatmaps=[HeatmapSettings()] * 2)
+    apply = {DenseResult: lambda r: v.set_dense(r.settings, r.target),
+             YScaleResult: lambda r: v.set_y_ranges(r.ranges),
+             HeatmapResult: lambda r: v.set_heatmaps(r.panels, r.settings),
+             EventStylesResult: lambda r: v.set_event_styles(r.styles),
+             OverlayResult: lambda r: v.set_overlays(r.alpha, r.visible),
+             RasterResult: lambda r: v.set_raster(r.target, r.settings),
+             PlaybackResult: lambda r: v.set_play_speed(r.speed),
+             FrameStepResult: lambda r: v.set_video_target(r.index),
+             VideoVisibilityResult: lambda r: v.set_videos_visible(r.visible)}
+    return [] if result is None else view_messages(apply[type(result)](result))
 
 
 def roundtrips(msgs: list[SetViewOption]) -> bool:

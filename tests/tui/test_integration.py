@@ -77,7 +77,7 @@ async def test_y_scale_and_overlay_dialogs_apply_to_the_preview(new_app):
         assert screen_name(app) == "LabelOverlayDialog"
         app.screen.dismiss(OverlayResult(alpha=128, visible=False))
         await pilot.pause()
-        assert app.screen.options["label_overlays"] == {"visible": False, "alpha": 128}
+        assert (app.screen.view.overlays, app.screen.view.overlay_alpha) == (False, 128)
 
 
 @sync
@@ -180,11 +180,11 @@ async def test_video_dialogs_set_target_speed_and_visibility(new_app, demo, monk
             app.screen.dismiss(result)
             await pilot.pause()
         scr = app.screen
-        assert scr.dispatcher.video_target == 1 and scr.play_speed == 4.0
-        assert scr.options["video:1"] == {"visible": False}
+        assert scr.view.video_target == 1 and scr.view.play_speed == 4.0
+        assert scr.view.video_visible[1] is False
         assert P.SetViewOption("video:1", {"visible": False}) in sent
         await pilot.press("ctrl+o")                                   # cycles the target
-        assert scr.dispatcher.video_target == 0
+        assert scr.view.video_target == 0
         app.run_registry_action("video.position")                     # from the palette
         await pilot.pause()
         assert sent[-1] == P.SetViewOption("video", {"position": "below"})

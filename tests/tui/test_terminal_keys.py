@@ -42,7 +42,7 @@ async def test_degraded_ctrl_shift_chords_do_what_was_meant_and_never_delete_or_
         await pilot.press("escape")
         assert not s.labels.save_path.exists()   # nothing was saved
         await feed(pilot, "\x1bl")                # Alt+L: label overlays, in every terminal
-        assert main.options["label_overlays"]["visible"] is False
+        assert main.view.overlays is False
         await press_backspace(pilot)              # the real Backspace key (\x7f) still deletes
         assert len(s.labels) == n - 1
 
@@ -54,7 +54,7 @@ async def test_shift_f3_from_xterm_and_tmux_steps_back(new_app):
         await wait_ready(pilot)
         main = app.screen
         s = main.session
-        main.dispatcher.last_search = ("state", "NREM")      # NREM 52-208 and 304-360
+        main.nav.last_search = ("state", "NREM")      # NREM 52-208 and 304-360
         main.apply(s.goto(250.0))
         await feed(pilot, "\x1b[1;2R")            # Shift+F3: Textual sees a cursor position report
         assert s.cursor < 208.0 and s.labels.at_time(s.cursor).label == "NREM"

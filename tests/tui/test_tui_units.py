@@ -15,7 +15,7 @@ from loupe_tui.tui import bridge as bridge_mod
 from loupe_tui.tui.bridge import messages_for
 from loupe_tui.tui.colon import complete, parse
 from loupe_tui.tui.help import help_rows
-from loupe_tui.tui.widgets._draw import braille_rows, dominant_codes, present_codes, range_columns
+from loupe_tui.tui.widgets.draw import braille_rows, dominant_codes, present_codes, range_columns
 from loupe_tui.tui.widgets.footer import footer_text
 from tui_helpers import SIZE, sync, wait_ready
 
@@ -175,7 +175,7 @@ def test_view_refuses_bare_arrays_and_missing_states(tmp_path, monkeypatch):
 def test_axis_markers_never_garble_tick_labels(cursor):
     import re
 
-    from loupe_tui.tui.widgets._draw import ViewState
+    from loupe_tui.tui.widgets.draw import ViewState
     from loupe_tui.tui.widgets.hypnogram import Hypnogram
     from loupe_tui.tui.widgets.trace_preview import TracePreview
 
@@ -192,3 +192,31 @@ def test_axis_markers_never_garble_tick_labels(cursor):
             assert mark != "┴" or label, (name, text)
             assert not label or re.fullmatch(r"\d+:\d\d(:\d\d(\.\d)?)?", label), (name, label, text)
         assert not re.search(r"[\d:][▲▼┴]", text), (name, text)           # no marker inside a label
+
+
+def test_a_restarted_window_is_told_every_view_setting_from_the_two_models():
+    from loupe_tui.tui.bridge import full_state
+    from loupe_tui.tui.view import DenseSettings, FocusTarget, ViewModel
+
+    s = Session(IntervalLabelSet(), 0.0, 100.0, epoch_len=4.0)
+    s.label("Wake")
+    s.page(1)
+    st = StateConfig({"Wake": ["w"]}, {"Wake": "#00ff00"})
+    view = ViewModel(focus_source=[FocusTarget("trace:EEG", "EEG", "EEG"), FocusTarget("dense", "dense traces")],
+                     videos=["side", "top"])
+    base = {(type(m).__name__, getattr(m, "target", None)) for m in full_state(s, view, st)}
+    assert ("SetFocus", "EEG") not in base and ("SetViewOption", "dense") not in base   # nothing asked for yet
+    view.y_zoom(2.0)
+    view.focus(1)
+    view.set_dense(DenseSettings(3.0, 2, 10, 1))
+    view.toggle_video(1)
+    view.toggle_hypnogram()
+    msgs = full_state(s, view, st)
+    opts = {(m.target, tuple(sorted(m.options.items()))) for m in msgs if isinstance(m, P.SetViewOption)}
+    assert ("trace:EEG", (("yzoom", 2.0),)) in opts
+    assert ("dense", (("gain", 3.0), ("page", 1), ("step", 2), ("traces_per_page", 10))) in opts
+    assert ("video:1", (("visible", False),)) in opts and ("hypnogram", (("visible", False), ("zoom", False))) in opts
+    assert msgs[-1] == P.SetFocus("dense")
+    labels = next(m for m in msgs if isinstance(m, P.SetLabels))
+    window = next(m for m in msgs if isinstance(m, P.SetWindow))
+    assert labels.labels == ("Wake",) and (window.t0, window.t1) == (s.window_start, s.window_end)

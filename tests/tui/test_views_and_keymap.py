@@ -33,7 +33,7 @@ async def test_toggles_hide_and_show_views(new_app):
         await pilot.press("h", "ctrl+l", "z")
         assert hyp.display and strip.display and hyp.zoomed
         await pilot.press("ctrl+shift+l")
-        assert scr.options["label_overlays"]["visible"] is False
+        assert scr.view.overlays is False
         traces = scr.query_one("#traces")
         await pilot.press("tab")                                     # focus the next trace, not a widget
         assert traces.focus_index == 1 and app.focused is None

@@ -1,46 +1,18 @@
 """Dense View Controls (Ctrl+G): gain, step, traces per page, page.
 
-:func:`to_view_options` gives one ``SetViewOption(target, {...})`` with the
-four values (``page`` counted from 0, ``traces_per_page`` None for all).
+Returns a :class:`DenseResult` whose settings the view model takes
+(``page`` counted from 0, ``traces_per_page`` None for all).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog
+from loupe_tui.tui.view import DenseSettings
 
-__all__ = ["DenseSettings", "DenseResult", "DenseDialog", "to_view_options"]
-
-
-@dataclass(frozen=True)
-class DenseSettings:
-    """Dense traces layout.
-
-    Attributes
-    ----------
-    gain : float
-        Amplitude multiplier (> 0).
-    step : int
-        Show every n-th trace (>= 1).
-    traces_per_page : int or None
-        Traces per vertical page; None shows all.
-    page : int
-        Page shown, from 0.
-    """
-
-    gain: float = 1.0
-    step: int = 1
-    traces_per_page: int | None = None
-    page: int = 0
-
-    def pages(self, n_traces: int) -> int:
-        """Number of pages for ``n_traces`` traces."""
-        shown = math.ceil(n_traces / self.step) if n_traces else 0
-        return max(1, math.ceil(shown / self.traces_per_page)) if self.traces_per_page else 1
+__all__ = ["DenseSettings", "DenseResult", "DenseDialog"]
 
 
 @dataclass(frozen=True)
@@ -49,14 +21,6 @@ class DenseResult:
 
     settings: DenseSettings
     target: str = "dense"
-
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption(self.target, asdict(self.settings))]
-
-
-def to_view_options(result: DenseResult) -> list[SetViewOption]:
-    """Messages for the GL window: one ``SetViewOption(target, settings)``."""
-    return result.view_options()
 
 
 class DenseDialog(FormDialog[DenseResult]):

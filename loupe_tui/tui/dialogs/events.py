@@ -1,9 +1,9 @@
 """Style Global Events: colour, line style, width and alpha per event class.
 
 The dialog takes the classes' current styles (``GlobalEventsConfig.class_styles()``
-works: anything with ``color``, ``line_style``, ``line_width``, ``line_alpha``).
-:func:`to_view_options` gives one ``SetViewOption("events", {"class": ..., ...})``
-per class (``class`` None when events are not split into classes).
+works: anything with ``color``, ``line_style``, ``line_width``, ``line_alpha``)
+and returns an :class:`EventStylesResult`: a style per class (the class None
+when events are not split into classes).
 """
 
 from __future__ import annotations
@@ -12,45 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.core.colors import RGBA, to_hex
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog, choices
+from loupe_tui.tui.view import LINE_STYLES, EventClassStyle
 
-__all__ = ["EventClassStyle", "EventStylesResult", "EventStylesDialog", "LINE_STYLES", "to_view_options"]
-
-#: Same names as ``loupe_tui.io.events.LINE_STYLES`` (a unit test keeps them equal).
-LINE_STYLES: tuple[str, ...] = ("solid", "dashed", "dotted", "dashdot", "dashdotdot")
-
-
-@dataclass(frozen=True)
-class EventClassStyle:
-    """How one class of global events is drawn (``color`` RGB(A); alpha is ``line_alpha``)."""
-
-    color: RGBA
-    line_style: str = "solid"
-    line_width: float = 1.5
-    line_alpha: int = 200
-
+__all__ = ["EventClassStyle", "EventStylesResult", "EventStylesDialog", "LINE_STYLES"]
 
 @dataclass(frozen=True)
 class EventStylesResult:
     """``styles``: event class -> :class:`EventClassStyle`, for every class of the dialog."""
 
     styles: dict[Any, EventClassStyle]
-
-    def view_options(self) -> list[SetViewOption]:
-        out = []
-        for cls, s in self.styles.items():
-            key = cls if cls is None or isinstance(cls, (str, int, float, bool)) else str(cls)
-            out.append(SetViewOption("events", {"class": key, "line_color": to_hex((*s.color[:3], 255)),
-                                                "line_style": s.line_style, "line_width": s.line_width,
-                                                "line_alpha": s.line_alpha}))
-        return out
-
-
-def to_view_options(result: EventStylesResult) -> list[SetViewOption]:
-    """Messages for the GL window: one ``SetViewOption("events", ...)`` per class."""
-    return result.view_options()
 
 
 class EventStylesDialog(FormDialog[EventStylesResult]):

@@ -2,22 +2,20 @@
 
 One heatmap at a time (choose it in the first field; its values load), or
 every heatmap at once with *apply to all arrays*. Blank vmin/vmax means
-automatic (the 1-99 percentile). :func:`to_view_options` gives one
-``SetViewOption("heatmap:<i>", ...)`` per heatmap changed.
+automatic (the 1-99 percentile). Returns a :class:`HeatmapResult`: the
+settings and the heatmaps they are for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog, choices
+from loupe_tui.tui.view import DECIM_METHODS, HeatmapSettings
 
-__all__ = ["HeatmapSettings", "HeatmapResult", "HeatmapDialog", "DECIM_METHODS", "to_view_options"]
-
-DECIM_METHODS = ("peak", "mean")
+__all__ = ["HeatmapSettings", "HeatmapResult", "HeatmapDialog", "DECIM_METHODS"]
 
 
 def _cmap_names() -> tuple[str, ...]:
@@ -27,29 +25,11 @@ def _cmap_names() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class HeatmapSettings:
-    """Colour scale of one heatmap: ``vmin``/``vmax`` (None: automatic), ``cmap``, ``decim_method``."""
-
-    vmin: float | None = None
-    vmax: float | None = None
-    cmap: str = "magma"
-    decim_method: str = "peak"
-
-
-@dataclass(frozen=True)
 class HeatmapResult:
     """``settings`` for the heatmaps ``panels`` (indices; all of them with "apply to all")."""
 
     panels: tuple[int, ...]
     settings: HeatmapSettings
-
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption(f"heatmap:{i}", asdict(self.settings)) for i in self.panels]
-
-
-def to_view_options(result: HeatmapResult) -> list[SetViewOption]:
-    """Messages for the GL window: one ``SetViewOption("heatmap:<i>", ...)`` per panel."""
-    return result.view_options()
 
 
 class HeatmapDialog(FormDialog[HeatmapResult]):

@@ -1,6 +1,6 @@
 """Label overlays (View > Adjust Interval Label Alpha): alpha 0-255 and visibility.
 
-:func:`to_view_options` gives ``SetViewOption("label_overlays", {"alpha", "visible"})``.
+Returns an :class:`OverlayResult` (alpha and shown) for the view model.
 """
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog
 
-__all__ = ["OverlayResult", "LabelOverlayDialog", "to_view_options"]
+__all__ = ["OverlayResult", "LabelOverlayDialog", "DEFAULT_ALPHA"]
+
+#: The GL window's label shading until the user sets one.
+DEFAULT_ALPHA = 60
 
 
 @dataclass(frozen=True)
@@ -20,14 +22,6 @@ class OverlayResult:
 
     alpha: int = 60
     visible: bool = True
-
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption("label_overlays", {"alpha": self.alpha, "visible": self.visible})]
-
-
-def to_view_options(result: OverlayResult) -> list[SetViewOption]:
-    """Messages for the GL window: one ``SetViewOption("label_overlays", ...)``."""
-    return result.view_options()
 
 
 class LabelOverlayDialog(FormDialog[OverlayResult]):

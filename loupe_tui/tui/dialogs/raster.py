@@ -1,39 +1,17 @@
 """Raster controls (Ctrl+Shift+R or Ctrl+R): brightness, event height, thickness, proportional rows.
 
-:func:`to_view_options` gives one ``SetViewOption(target, {...})`` with the four values.
+Returns a :class:`RasterResult`: the settings and the raster(s) they are for.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog
+from loupe_tui.tui.view import RasterSettings
 
-__all__ = ["RasterSettings", "RasterResult", "RasterDialog", "to_view_options"]
-
-
-@dataclass(frozen=True)
-class RasterSettings:
-    """How raster plots are drawn.
-
-    Attributes
-    ----------
-    brightness : float
-        Multiplies event opacity (0 < b <= 10).
-    event_height : float
-        Height of an event line as a fraction of its row (0 < h <= 1).
-    thickness : float
-        Line width in pixels (0.5-10).
-    proportional : bool
-        Size raster subplots by their number of rows (Loupe's Proportional Raster Plots).
-    """
-
-    brightness: float = 1.0
-    event_height: float = 0.8
-    thickness: float = 1.0
-    proportional: bool = True
+__all__ = ["RasterSettings", "RasterResult", "RasterDialog"]
 
 
 @dataclass(frozen=True)
@@ -42,14 +20,6 @@ class RasterResult:
 
     settings: RasterSettings
     target: str = "raster"
-
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption(self.target, asdict(self.settings))]
-
-
-def to_view_options(result: RasterResult) -> list[SetViewOption]:
-    """Messages for the GL window: one ``SetViewOption(target, settings)``."""
-    return result.view_options()
 
 
 class RasterDialog(FormDialog[RasterResult]):

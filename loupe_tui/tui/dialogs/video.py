@@ -1,10 +1,8 @@
 """Video dialogs: playback speed, frame-step target, visibility per video.
 
-* :class:`PlaybackSpeedDialog`: 0.25x-4x -> ``SetViewOption("video", {"speed": s})``.
-* :class:`FrameStepTargetDialog`: which video Left/Right step ->
-  ``SetViewOption("video", {"step_target": i})``.
-* :class:`VideoVisibilityDialog`: shown/hidden per video ->
-  ``SetViewOption("video:<i>", {"visible": bool})`` per video.
+* :class:`PlaybackSpeedDialog`: 0.25x-4x -> :class:`PlaybackResult`.
+* :class:`FrameStepTargetDialog`: which video Left/Right step -> :class:`FrameStepResult`.
+* :class:`VideoVisibilityDialog`: shown/hidden per video -> :class:`VideoVisibilityResult`.
 """
 
 from __future__ import annotations
@@ -13,13 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog, choices
+from loupe_tui.tui.view import SPEED_RANGE
 
 __all__ = ["PlaybackResult", "PlaybackSpeedDialog", "FrameStepResult", "FrameStepTargetDialog",
-           "VideoVisibilityResult", "VideoVisibilityDialog", "SPEED_RANGE", "to_view_options"]
-
-SPEED_RANGE = (0.25, 4.0)
+           "VideoVisibilityResult", "VideoVisibilityDialog", "SPEED_RANGE"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +24,6 @@ class PlaybackResult:
 
     speed: float
 
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption("video", {"speed": self.speed})]
-
 
 @dataclass(frozen=True)
 class FrameStepResult:
@@ -38,23 +31,12 @@ class FrameStepResult:
 
     index: int
 
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption("video", {"step_target": self.index})]
-
 
 @dataclass(frozen=True)
 class VideoVisibilityResult:
     """``visible[i]``: video i is shown."""
 
     visible: tuple[bool, ...]
-
-    def view_options(self) -> list[SetViewOption]:
-        return [SetViewOption(f"video:{i}", {"visible": v}) for i, v in enumerate(self.visible)]
-
-
-def to_view_options(result: PlaybackResult | FrameStepResult | VideoVisibilityResult) -> list[SetViewOption]:
-    """Messages for the GL window for any video dialog result."""
-    return result.view_options()
 
 
 class PlaybackSpeedDialog(FormDialog[PlaybackResult]):

@@ -2,8 +2,7 @@
 
 One row per trace: tick *auto* for autorange, or type min and max (typing a
 limit unticks *auto*). The focused trace's row gets the focus. The result
-maps every trace to a :class:`YRange`; :func:`to_view_options` turns it into
-``SetViewOption("trace:<name>", ...)`` messages for the GL window.
+maps every trace to a :class:`~loupe_tui.tui.view.YRange`, for the view model.
 """
 
 from __future__ import annotations
@@ -12,19 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loupe_tui.protocol import SetViewOption
 from loupe_tui.tui.dialogs.form import Field, FormDialog
+from loupe_tui.tui.view import YRange
 
-__all__ = ["YRange", "YScaleResult", "YScaleDialog", "to_view_options"]
-
-
-@dataclass(frozen=True)
-class YRange:
-    """Y axis of one trace: ``autorange``, or fixed ``[ymin, ymax]``."""
-
-    autorange: bool = True
-    ymin: float | None = None
-    ymax: float | None = None
+__all__ = ["YRange", "YScaleResult", "YScaleDialog"]
 
 
 @dataclass(frozen=True)
@@ -32,20 +22,6 @@ class YScaleResult:
     """``ranges``: trace name -> :class:`YRange`, for every trace of the dialog."""
 
     ranges: dict[str, YRange]
-
-    def view_options(self) -> list[SetViewOption]:
-        """One ``SetViewOption("trace:<name>", ...)`` per trace."""
-        out = []
-        for name, r in self.ranges.items():
-            opts: dict[str, Any] = ({"autorange": True} if r.autorange
-                                    else {"autorange": False, "ymin": r.ymin, "ymax": r.ymax})
-            out.append(SetViewOption(f"trace:{name}", opts))
-        return out
-
-
-def to_view_options(result: YScaleResult) -> list[SetViewOption]:
-    """Messages for the GL window (see :meth:`YScaleResult.view_options`)."""
-    return result.view_options()
 
 
 class YScaleDialog(FormDialog[YScaleResult]):

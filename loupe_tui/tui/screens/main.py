@@ -1,72 +1,70 @@
-"""The main screen: status, label strip, trace preview, hypnogram, label table, command line, footer.
+"""The main screen: keys, layout, and applying changes to the terminal views and the GL window.
 
-Keys are handled in :meth:`MainScreen.on_key`, not with static ``BINDINGS``:
-the canonical key is looked up in the live keymap (a state hotkey or an
-action id), so a keymap edited on disk takes effect at once. Every action
-goes through :class:`~loupe_tui.tui.dispatch.Dispatcher` to one Session call;
-:meth:`MainScreen.apply` then updates the terminal views and tells the GL
-window (:class:`~loupe_tui.tui.bridge.Bridge`). Slow work (pyramid builds,
-window start) runs in workers.
+Who owns what (each is told, none reaches into another):
 
-The label table (F4) is a panel beside the views, not a screen: it follows
-the cursor as you score, and while it has focus it takes only its own
-navigation keys; everything else (state keys, paging ...) reaches
-:meth:`MainScreen.on_key` as usual. Escape gives the focus back.
+* :class:`~loupe_tui.core.session.Session`: window, cursor, selection, labels;
+* :class:`~loupe_tui.tui.view.ViewModel`: how they are shown;
+* :class:`~loupe_tui.tui.navigation.Navigator`: searches and frame steps;
+* :class:`~loupe_tui.tui.openers.Openers`: prompts, dialogs and screens;
+* :class:`~loupe_tui.tui.bridge.Bridge`: the GL window (messages, start, restart).
+
+Keys are looked up in :meth:`MainScreen.on_key`, not with static
+``BINDINGS``: the canonical key is found in the live keymap (a state hotkey
+or an action id), so a keymap edited on disk takes effect at once. Each
+action id runs its handler from the one table of
+:mod:`loupe_tui.tui.actions`; :meth:`MainScreen.apply` then updates the
+terminal views and hands the change to the bridge. Slow work (pyramid
+builds, window start) runs in workers.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from loupe_tui import protocol as P
 from loupe_tui.core import keys
 from loupe_tui.core.session import Change
 from loupe_tui.errors import LoupeError
-from loupe_tui.tui import colon, integrate
-from loupe_tui.tui.bridge import Bridge, colors_message, state_colors
-from loupe_tui.tui.dispatch import Dispatcher
-from loupe_tui.tui.screens.main_actions import MainActions
-from loupe_tui.tui.widgets._draw import ViewState, rgba_tuple
+from loupe_tui.core.labels.formats import format_of
+from loupe_tui.tui import colon
+from loupe_tui.tui.actions import action_table, run_command
+from loupe_tui.tui.bridge import Bridge, change_for_event, state_colors
+from loupe_tui.tui.navigation import Navigator, Playback
+from loupe_tui.tui.openers import Openers
+from loupe_tui.tui.view import ViewChange
+from loupe_tui.tui.widgets.draw import StateColors, ViewState
 from loupe_tui.tui.widgets.command_line import CommandLine
 from loupe_tui.tui.widgets.footer import KeyFooter
 from loupe_tui.tui.widgets.hypnogram import Hypnogram
+from loupe_tui.tui.widgets.label_panel import LabelPanel
 from loupe_tui.tui.widgets.label_strip import LabelStrip
 from loupe_tui.tui.widgets.status import StatusBar
 from loupe_tui.tui.widgets.trace_preview import TracePreview
+from loupe_tui.tui.workers import prepare_pyramids
+
+PLAY_HZ = 10.0
+#: The action each kind of focused panel is adjusted with (named in the status line on Tab).
+FOCUS_HINTS = {"trace": ("view.y_zoom_in", "Y zoom"), "dense": ("view.dense_controls", "dense controls"),
+               "heatmap": ("view.heatmap_controls", "heatmap controls"),
+               "raster": ("view.raster_controls", "raster controls")}
 
 
-class StateColors(dict):
-    """State name -> RGB, filled on demand from the keymap (``StateConfig.color_for``: the GL
-    window gets the same colours through :func:`~loupe_tui.tui.bridge.state_colors`)."""
-
-    def __init__(self, states):
-        super().__init__()
-        self.states = states
-
-    def __missing__(self, name: str):
-        rgb = rgba_tuple(self.states.color_for(name))
-        self[name] = rgb
-        return rgb
-
-    def get(self, name, default=None):  # noqa: ARG002 - every name has a colour
-        return self[name]
-
-
-class MainScreen(MainActions, Screen, inherit_bindings=False):
+class MainScreen(Screen, inherit_bindings=False):
     """The scorer. ``context`` is a :class:`~loupe_tui.tui.context.ScorerContext`."""
 
     AUTO_FOCUS = ""  # nothing focused: keys reach on_key (the command line takes focus when opened)
 
     class WindowEvent(Message):
-        """An event from the GL window (posted from the link's thread)."""
+        """An event from the GL window (posted from the link's loop)."""
 
         def __init__(self, msg: P.Message):
             super().__init__()
@@ -75,24 +73,20 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
     def __init__(self, context):
         super().__init__()
         self.context = context
-        self.session = context.session
+        self.session = session = context.session
         self.states = context.states
         self.state_colors = StateColors(self.states)
-        self.dispatcher = Dispatcher(self)
+        self.view = context.view_model()
+        self.nav = Navigator(session, context.frame_times, lambda: self.view.video_target, self._state_names)
+        self.openers = Openers(self, session, self.view, self.nav)
+        self.actions = action_table(session, self.view, self.nav, self.openers, self)
         self.bridge = Bridge(context, lambda m: self.post_message(self.WindowEvent(m)))
-        self.options: dict[str, dict] = {
-            "label_overlays": {"visible": bool(context.label_overlays)},
-            "hypnogram": {"visible": True, "zoom": False},
-            "label_strip": {"visible": True},
-            **{f"video:{i}": {"visible": True} for i in range(len(context.videos))},
-        }
+        self.playback = Playback(session)
+        self._play_timer = None
         self.key_ms: list[float] = []
-        self.label_table = None           # the LabelTable, mounted on first use (F4)
-        self._focus_targets = None        # the GL window's panel targets Tab cycles (built on first use)
-        self.focus_target_index = 0
-        self.y_gain: dict[str, float] = {}   # Y zoom per trace target
+        self.label_panel: LabelPanel | None = None      # mounted on first use (F4)
         # state names whose colours the GL window has (it gets them all when it starts)
-        self._colored: set[str] = set(self.states.states) | set(self.session.labels.label_names)
+        self._colored: set[str] = set(self.states.states) | set(session.labels.label_names)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -104,7 +98,7 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         yield CommandLine(id="command-line")
         yield KeyFooter(id="footer")
 
-    # -- start ---------------------------------------------------------------
+    # -- start ---------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.status_bar, self.label_strip = self.query_one(StatusBar), self.query_one(LabelStrip)
         self.traces, self.hypnogram = self.query_one(TracePreview), self.query_one(Hypnogram)
@@ -123,64 +117,18 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="pyramids")
     def _prepare_traces(self) -> None:
-        """Open or build each trace source's pyramid (thread), then start the window.
-
-        The build stops (nothing cached) when the app quits: the worker is cancelled.
-        """
-        from textual.worker import get_current_worker
-
-        from loupe_tui.io.pyramid import Pyramid
-
-        worker = get_current_worker()
-
-        def post(fn, *args) -> None:
-            if not worker.is_cancelled:
-                try:
-                    self.app.call_from_thread(fn, *args)
-                except RuntimeError:      # the app has gone
-                    pass
-
-        try:
-            traces = self.context.preview_traces()
-        except LoupeError as exc:
-            post(self.notify_status, str(exc), "error")
-            traces = []
-        pyramids, built = [], {}
-        sources = list(dict.fromkeys(id(t.source) for t in traces))
-        last = [0.0]
-        for t in traces:
-            key = id(t.source)
-            if key not in built:
-                k = sources.index(key)
-
-                def progress(frac: float, what: str, k=k, name=t.name) -> None:
-                    now = time.monotonic()
-                    if now - last[0] > 0.1 or frac >= 1.0:
-                        last[0] = now
-                        post(self._progress, f"{name}: {what} {100 * frac:.0f} % (source {k + 1}/{len(sources)})")
-
-                try:
-                    built[key] = Pyramid.open_or_build(t.source, self.context.cache_dir, progress=progress,
-                                                       cancel=lambda: worker.is_cancelled)
-                except LoupeError as exc:
-                    post(self.notify_status, f"trace preview: {exc}", "error")
-                    built[key] = None
-            if worker.is_cancelled:
-                return
-            pyramids.append(built[key])
-        post(self._traces_ready, traces, pyramids)
+        """Open or build each trace source's pyramid (thread), then start the window."""
+        prepare_pyramids(self.context, self.app, on_progress=self._progress, on_error=self.notify_status,
+                         on_ready=self._traces_ready)
 
     def _progress(self, text: str) -> None:
         self.traces.set_message(f"decimation pyramid: {text}")
 
     def _traces_ready(self, traces, pyramids) -> None:
-        preview = self.traces
-        preview.set_traces(traces, pyramids)
-        if self._focus_targets is not None:                      # Tab was used already (else: built on first use)
-            ft = integrate.focused_target(self)
-            preview.focus_name(ft.trace if ft is not None else None)
+        self.traces.set_traces(traces, pyramids)
+        self.traces.apply_view(self.view)
         if not traces:
-            preview.set_message("no traces to preview (TraceConfig or Zip data draws here)")
+            self.traces.set_message("no traces to preview (TraceConfig or Zip data draws here)")
         self.refresh_views(Change(window=True))
         if self.context.window:
             self.start_window()
@@ -188,10 +136,10 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
     @work(exclusive=True, group="window")
     async def start_window(self, restart: bool = False) -> None:
         self.notify_status("GL window: restarting" if restart else "GL window: starting")
-        status = await self.bridge.start(self.session, self.states, self.options, restart=restart)
+        status = await self.bridge.start(self.session, self.view, self.states, restart=restart)
         self.notify_status(status, "info" if self.bridge.alive else "warning")
 
-    # -- keys ----------------------------------------------------------------
+    # -- keys and events -------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
             return  # the command line and the table's cell editor take their own keys
@@ -204,13 +152,6 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
             return
         self.press_key(key)
 
-    def window_key(self, key: str) -> None:
-        """A key typed in the GL window: exactly as if typed here, into whatever has the keys."""
-        if self.app.screen is self and self.focused is None:
-            self.press_key(key)      # the usual case: at once, in order with the window's clicks
-        else:
-            self.app.type_key(key)   # a dialog, prompt, ':' line or the label table takes it
-
     def press_key(self, key: str) -> None:
         """Act on one canonical key (from the terminal or the GL window)."""
         t = time.perf_counter()
@@ -221,15 +162,16 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
                 self.notify_status(f"{keys.display(q[0]) if q else ':q'} quits", "info")
             return
         kind, name = hit
-        self.run_safely(lambda: self.dispatcher.label(name) if kind == "state" else self.dispatcher.run(name))
+        self.run_safely(lambda: self.session.label(name) if kind == "state" else self.actions[name]())
         self.key_ms.append((time.perf_counter() - t) * 1e3)
         del self.key_ms[:-1000]
 
     def run_action(self, action_id: str) -> None:
-        """Run an action by id (the command palette's path; keys take the same one)."""
-        self.run_safely(lambda: self.dispatcher.run(action_id))
+        """Run an action by id and apply what it changed (the command palette's path; keys take the same)."""
+        self.run_safely(self.actions[action_id])
 
     def run_safely(self, fn) -> None:
+        """Run ``fn``, show a LoupeError in the status line, apply the change it returns."""
         try:
             change = fn()
         except LoupeError as exc:
@@ -238,20 +180,32 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         self.apply(change)
 
     def on_main_screen_window_event(self, event: WindowEvent) -> None:
-        # While a prompt or dialog is open, the window's mouse waits; its keys go to the dialog.
-        if isinstance(event.msg, (P.Clicked, P.Dragged, P.Scrolled)) and self.app.screen is not self:
-            return
-        self.run_safely(lambda: self.dispatcher.window_event(event.msg))
+        msg = event.msg
+        if isinstance(msg, P.KeyPressed):     # exactly as if typed here, into whatever has the keys
+            if self.app.screen is self and self.focused is None:
+                self.press_key(msg.key)
+            else:
+                self.app.type_key(msg.key)
+        elif isinstance(msg, P.ErrorRaised):
+            self.notify_status(f"GL window: {msg.message}{' (F5 restarts the window)' if msg.fatal else ''}",
+                               "error")
+        elif isinstance(msg, P.Closed):
+            self.notify_status("GL window closed (F5 opens it again)", "warning")
+        elif self.app.screen is self or isinstance(msg, P.PageRequested):   # a dialog open: the mouse waits
+            self.run_safely(lambda: change_for_event(msg, self.session))
 
     def on_command_line_run(self, event: CommandLine.Run) -> None:
-        self.run_safely(lambda: self.dispatcher.command(colon.parse(event.text)))
+        self.run_safely(lambda: run_command(colon.parse(event.text), self.actions, self.session, self.nav, self))
 
     def on_command_line_completions(self, event: CommandLine.Completions) -> None:
         self.notify_status("  ".join(event.candidates))
 
-    # -- updates -------------------------------------------------------------
-    def apply(self, change: Change | None) -> None:
+    # -- applying changes ---------------------------------------------------------------------
+    def apply(self, change: Change | ViewChange | None) -> None:
         """Update the terminal views and the GL window after ``change``."""
+        if isinstance(change, ViewChange):
+            self._apply_view(change)
+            return
         if change is None:
             return
         if change.message:
@@ -263,27 +217,39 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         self.refresh_views(change)
         self.bridge.tell(change, self.session)
 
+    def _apply_view(self, change: ViewChange) -> None:
+        v = self.view
+        self.hypnogram.display, self.label_strip.display = v.hypnogram, v.label_strip
+        if self.hypnogram.zoomed != v.hypnogram_zoom:
+            self.hypnogram.toggle_zoom()
+        message = change.message
+        if change.focus is not None:
+            action, what = FOCUS_HINTS[v.focused.kind]
+            k = self.states.action_keys.get(action, ())
+            message += f"; {keys.display(k[0])}: {what}" if k else ""
+        if change.terminal:
+            self.traces.apply_view(v)
+        if message:
+            self.notify_status(message, "info")
+        self.refresh_views(Change())
+        self.bridge.tell_view(change)
+
     def refresh_views(self, change: Change, labels_changed: bool = False) -> None:
-        view = ViewState.of(self.session)
-        labels = self.session.labels
-        self.status_bar.show(self.context.title, self.session, self.state_colors, self.bridge.status)
+        view, labels, colors = ViewState.of(self.session), self.session.labels, self.state_colors
+        self.status_bar.show(self.context.title, self.session, colors, self.bridge.status)
         if self.label_strip.display:
-            self.label_strip.show(view, labels, self.state_colors)
-        self.traces.show(view, labels, self.state_colors, self.options["label_overlays"]["visible"])
+            self.label_strip.show(view, labels, colors)
+        self.traces.show(view, labels, colors, self.view.overlays)
         hyp = self.hypnogram
         if hyp.display:
-            hyp.show(view, labels, self.states.states, self.state_colors,
+            hyp.show(view, labels, self.states.states, colors,
                      labels_changed=labels_changed or bool(change.labels) or change.epoch)
             rows = hyp.rows_needed()
             if hyp.styles.height is None or hyp.styles.height.value != rows:
                 hyp.styles.height = rows
-        table = self.label_table
-        if table is not None and self._table_panel.display:
-            if change.labels is not None:
-                table.refresh_labels(change.labels)
-                self._update_table_hint()
-            if change.cursor or change.window or change.labels is not None or labels_changed:
-                table.follow(self.session.cursor)
+        if self.label_panel is not None:
+            self.label_panel.show_changes(change.labels, self.session.cursor,
+                                          bool(change.cursor or change.window or labels_changed))
 
     def notify_status(self, text: str, level: str = "info") -> None:
         self.status_bar.set_message(text, level)
@@ -316,48 +282,44 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         if not force and names <= self._colored:
             return
         self._colored = names | set(self.states.states)
-        self.bridge.send(colors_message(self.states, self.session.labels.label_names))
-        if self.label_table is not None:
-            self.label_table.set_state_colors(self._table_colors())
+        self.bridge.tell_colors(self.states, self.session.labels.label_names)
+        if self.label_panel is not None:
+            self.label_panel.table.set_state_colors(state_colors(self.states, self.session.labels.label_names))
 
-    def _table_colors(self) -> dict:
-        return state_colors(self.states, self.session.labels.label_names)
+    def trace_names(self) -> list[str]:
+        """The traces the terminal previews (the Y scale dialog lists them)."""
+        return self.traces.trace_names
 
-    # -- the label table (F4) ----------------------------------------------------------
-    def toggle_label_table(self, toggle: bool = True) -> Change:
+    def _state_names(self) -> list[str]:
+        return list(dict.fromkeys([*self.states.states, *self.session.labels.label_names]))
+
+    # -- the label table (F4) -------------------------------------------------------------------
+    def toggle_label_table(self) -> Change:
         """Show and focus the label table; F4 on the focused table hides it."""
-        from loupe_tui.tui.widgets.label_table import LabelTable
-
-        table, mounted = self.label_table, None
-        if table is None:
-            self.label_table = table = LabelTable(self.session.labels, self._table_colors(), id="label-table")
-            self._table_hint = Static(id="label-table-hint")
-            self._table_panel = Vertical(self._table_hint, table, id="label-panel")
-            mounted = self.query_one("#body", Horizontal).mount(self._table_panel)
-        elif toggle and self._table_panel.display and self._table_focused():
-            self._table_panel.display = False
+        panel, mounted = self.label_panel, None
+        if panel is None:
+            self.label_panel = panel = LabelPanel(self.session.labels,
+                                                  state_colors(self.states, self.session.labels.label_names))
+            mounted = self.query_one("#body", Horizontal).mount(panel)
+        elif panel.display and self._table_focused():
+            panel.display = False
             self.set_focus(None)
             return Change(message="label table hidden (F4 shows it)")
-        elif not self._table_panel.display:
-            self._table_panel.display = True
-            table.refresh_labels()             # edits made while it was hidden (O(n) numpy, a few ms)
-        self._update_table_hint()
+        elif not panel.display:
+            panel.display = True
+            panel.table.refresh_labels()             # edits made while it was hidden (O(n) numpy, a few ms)
+            panel.update_hint()
 
         async def ready() -> None:
             if mounted is not None:
                 await mounted
-            table.focus()
-            self.call_after_refresh(lambda: table.follow(self.session.cursor))   # once it has its size
+            panel.table.focus()
+            self.call_after_refresh(lambda: panel.table.follow(self.session.cursor))   # once it has its size
         self.call_later(ready)
         return Change(message="label table: it follows the cursor; state keys still score")
 
-    def _update_table_hint(self) -> None:
-        self._table_hint.update(f"{len(self.session.labels):,} intervals · Enter: go there · e/F2: edit · "
-                                "Esc: back to the traces · F4: hide")
-
     def _table_focused(self) -> bool:
-        table = self.label_table
-        return table is not None and self.focused is not None and table in self.focused.ancestors_with_self
+        return self.label_panel is not None and self.label_panel.has(self.focused)
 
     def on_label_table_jump_to(self, event) -> None:
         event.stop()
@@ -369,5 +331,67 @@ class MainScreen(MainActions, Screen, inherit_bindings=False):
         self.run_safely(lambda: Change(labels=labels.update_cell(event.index, event.column, event.value),
                                        message=f"{event.column} of interval {event.index + 1} set"))
 
-    def _state_names(self) -> list[str]:
-        return list(dict.fromkeys([*self.states.states, *self.session.labels.label_names]))
+    # -- files, playback, the window, quitting ---------------------------------------------------
+    def save(self, then_quit: bool = False) -> Change | None:
+        labels = self.session.labels
+        if labels.save_path is None:
+            self.openers.ask_export()
+            return Change(message="these labels have no file: export them to one")
+        try:
+            path = labels.save()
+        except LoupeError as exc:
+            return Change(message=f"not saved: {exc}")
+        self.notify_status(f"saved {path}", "ok")
+        if then_quit:
+            self.quit_now()
+        return Change()
+
+    def export(self, path: str) -> Change:
+        p = Path(path).expanduser()
+        format_of(p, writing=True)
+        written = self.session.labels.save_as(p)
+        self.notify_status(f"exported {len(self.session.labels):,} labels to {Path(written).resolve()}", "ok")
+        return Change()
+
+    def toggle_play(self) -> Change:
+        now, target = time.monotonic(), self.view.video_target
+        if self.playback.playing:
+            self._play_timer.stop()
+            self.bridge.pause(target)
+            return self.playback.stop(now) | Change(cursor=True, message="paused")
+        self._play_timer = self.set_interval(1 / PLAY_HZ, self._play_tick)
+        self.playback.start(now, self.view.play_speed)
+        self.bridge.play(target, self.view.play_speed)
+        return Change(message=f"playing at {self.view.play_speed:g}x (Space pauses)")
+
+    def _play_tick(self) -> None:
+        change = self.playback.advance(time.monotonic())
+        if not change.cursor:                     # the end of the recording
+            self.apply(self.toggle_play())
+        self.apply(change)
+
+    def restart_window(self) -> Change:
+        if not self.context.window:
+            return Change(message="GL window is off (started with --no-window / window=False)")
+        self.start_window(restart=self.bridge.link is not None)
+        return Change()
+
+    def open_command_line(self) -> None:
+        self.query_one(CommandLine).open()
+
+    def request_quit(self) -> None:
+        if not self.session.labels.has_unsaved_edits:
+            self.quit_now()
+        else:
+            self.openers.ask_save_before_quit()
+
+    def quit_now(self) -> None:
+        self._shutdown()
+
+    @work(exclusive=True, group="quit")
+    async def _shutdown(self) -> None:
+        """Close the GL window, then leave the app returning the labels."""
+        try:
+            await self.bridge.stop()
+        finally:
+            self.app.exit(self.session.labels)

@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from loupe_tui.core.actions import ACTIONS
 from loupe_tui.core.keys import display
-from loupe_tui.tui.widgets._draw import hex_color, rgba_tuple, text_on
+from loupe_tui.tui.widgets.draw import hex_color, rgba_tuple, text_on
 
 # Short footer names; the help screen has the full descriptions.
 SHORT = {"labels.clear": "clear", "labels.undo": "undo", "nav.page_next": "next", "nav.page_prev": "prev", "nav.goto_time": "go to", "labels.save": "save",

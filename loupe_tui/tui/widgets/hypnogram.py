@@ -14,7 +14,7 @@ import numpy as np
 from textual.strip import Strip
 
 from loupe_tui.core.timefmt import format_time
-from loupe_tui.tui.widgets._draw import (BG, CachedLines, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
+from loupe_tui.tui.widgets.draw import (BG, CachedLines, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
                                          column_of, column_range, dominant_codes, nice_step,
                                          present_codes, rgba_tuple)
 

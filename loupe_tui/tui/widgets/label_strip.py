@@ -13,7 +13,7 @@ import math
 import numpy as np
 from textual.strip import Strip
 
-from loupe_tui.tui.widgets._draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState,
+from loupe_tui.tui.widgets.draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState,
                                          column_range, dominant_codes, rgba_tuple, text_on)
 
 

@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from loupe_tui.core.timefmt import format_duration, format_time
-from loupe_tui.tui.widgets._draw import hex_color, rgba_tuple
+from loupe_tui.tui.widgets.draw import hex_color, rgba_tuple
 
 LEVEL_STYLE = {"info": "#c8c8d0", "ok": "#7ad97a", "warning": "#f0c060", "error": "bold #ff6b6b"}
 SEP = ("  │  ", "#55556a")

@@ -17,7 +17,7 @@ from textual.strip import Strip
 
 from loupe_tui.core.timefmt import format_time
 from loupe_tui.tui.context import PreviewTrace
-from loupe_tui.tui.widgets._draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState, blend,
+from loupe_tui.tui.widgets.draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState, blend,
                                          braille_rows, column_range, nice_step, range_columns, rgba_tuple)
 
 MAX_TRACES = 6
@@ -84,6 +84,22 @@ class TracePreview(CachedLines):
         for i, t in enumerate(self._traces):
             if t.name == name:
                 self._gain[i] = float(gain)
+        self._invalidate(data=True)
+
+    def apply_view(self, view) -> None:
+        """Y zoom, fixed Y ranges, the focused trace and the shading alpha of ``view`` (a ViewModel)."""
+        for i, t in enumerate(self._traces):
+            r = view.y_ranges.get(t.name)
+            if r is not None and not r.autorange:
+                self._fixed[i] = (float(r.ymin), float(r.ymax))
+            else:
+                self._fixed.pop(i, None)
+            self._gain[i] = view.gain_of(t.name)
+        if view.overlay_alpha is not None:
+            self.overlay_alpha = min(0.8, view.overlay_alpha / 255)
+        if view.focus_known:
+            ft = view.focused
+            self.focus_name(ft.trace if ft is not None else None)
         self._invalidate(data=True)
 
     # -- drawing --------------------------------------------------------------

@@ -228,3 +228,19 @@ class CachedLines(Widget):
     def _render_all(self) -> list[Strip]:
         raise NotImplementedError
 
+
+class StateColors(dict):
+    """State name -> RGB, filled on demand from the keymap (``StateConfig.color_for``: the GL
+    window gets the same colours through :func:`~loupe_tui.tui.bridge.state_colors`)."""
+
+    def __init__(self, states):
+        super().__init__()
+        self.states = states
+
+    def __missing__(self, name: str):
+        rgb = rgba_tuple(self.states.color_for(name))
+        self[name] = rgb
+        return rgb
+
+    def get(self, name, default=None):  # noqa: ARG002 - every name has a colour
+        return self[name]

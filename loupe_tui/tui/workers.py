@@ -1,0 +1,62 @@
+"""Long work of the main screen that runs in a thread worker: the trace pyramids.
+
+No widget is touched here: results go back through callbacks that the app
+calls on its own thread (``app.call_from_thread``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from textual.worker import get_current_worker
+
+from loupe_tui.errors import LoupeError
+from loupe_tui.io.pyramid import Pyramid
+
+
+def prepare_pyramids(context, app, on_progress: Callable[[str], None], on_error: Callable[[str, str], None],
+                     on_ready: Callable[[list, list], None]) -> None:
+    """Open or build the pyramid of each trace source of ``context``, then ``on_ready(traces, pyramids)``.
+
+    Runs in a thread worker; the build stops (nothing cached) when the
+    worker is cancelled (the app quits). Progress at most every 0.1 s.
+    """
+    worker = get_current_worker()
+
+    def post(fn, *args) -> None:
+        if not worker.is_cancelled:
+            try:
+                app.call_from_thread(fn, *args)
+            except RuntimeError:      # the app has gone
+                pass
+
+    try:
+        traces = context.preview_traces()
+    except LoupeError as exc:
+        post(on_error, str(exc), "error")
+        traces = []
+    pyramids, built = [], {}
+    sources = list(dict.fromkeys(id(t.source) for t in traces))
+    last = [0.0]
+    for t in traces:
+        key = id(t.source)
+        if key not in built:
+            k = sources.index(key)
+
+            def progress(frac: float, what: str, k=k, name=t.name) -> None:
+                now = time.monotonic()
+                if now - last[0] > 0.1 or frac >= 1.0:
+                    last[0] = now
+                    post(on_progress, f"{name}: {what} {100 * frac:.0f} % (source {k + 1}/{len(sources)})")
+
+            try:
+                built[key] = Pyramid.open_or_build(t.source, context.cache_dir, progress=progress,
+                                                   cancel=lambda: worker.is_cancelled)
+            except LoupeError as exc:
+                post(on_error, f"trace preview: {exc}", "error")
+                built[key] = None
+        if worker.is_cancelled:
+            return
+        pyramids.append(built[key])
+    post(on_ready, traces, pyramids)
