@@ -225,3 +225,20 @@ def _steal(doc: Any, before: StateConfig, keys: list[str], *, keep_state: str | 
     aids = {before.key_to_action[k] for k in keys if k in before.key_to_action} - {keep_action}
     for aid in aids:
         _set_action(doc, aid, [k for k in before.action_keys[aid] if k not in taken])
+
+
+def keymap_changes(old: StateConfig, new: StateConfig, limit: int = 3) -> str:
+    """What a reloaded keymap changed, in a few words (``"REM colour, w: Wake -> Wet"``); "no change"."""
+    words = [f"+{s}" for s in new.states if s not in old.states]
+    words += [f"-{s}" for s in old.states if s not in new.states]
+    for s in (s for s in new.states if s in old.states):
+        if new.keys_for(s) != old.keys_for(s):
+            words.append(f"{s} keys {' '.join(new.keys_for(s)) or 'none'}")
+        if tuple(new.color_for(s)) != tuple(old.color_for(s)):
+            words.append(f"{s} colour {to_hex(new.color_for(s))}")
+    moved = [a for a in new.action_keys if new.action_keys[a] != old.action_keys.get(a)]
+    words += [f"{a} keys {' '.join(new.action_keys[a]) or 'none'}" for a in moved]
+    if not words:
+        return "no change"
+    return ", ".join(words[:limit]) + (f" and {len(words) - limit} more" if len(words) > limit else "")
+

@@ -348,7 +348,10 @@ class Session:
         a, b = self.selection if self.selection is not None else self.epoch_bounds()
         if not len(self.labels.visible_arrays(a, b)):
             return Change(message="no label here to note: label the epoch first")
-        return Change(labels=self.labels.note_range(a, b, text or None))
+        diff = self.labels.note_range(a, b, text or None)
+        where = f"{format_time(a, decimals=None)}–{format_time(b, decimals=None)}"
+        said = f"note {text!r} set on {where}" if text else f"note cleared on {where}"
+        return Change(labels=diff, message=said if diff else f"{said} (it was already)")
 
     # --------------------------------------------------------------- jumps
     def next_unscored(self, direction: int = 1) -> Change:
@@ -453,22 +456,40 @@ def describe_edit(made, replaced, limit: int = 2) -> str:
     """What an edit did, in a few words: ``"REM 0:02:00–0:02:04"``, ``"clear 0:02:00–0:02:04"``.
 
     ``made`` are the rows the edit put in, ``replaced`` the rows it took out.
-    A made row that only continues a replaced row of the same state (the rest
-    of a bout that was split) is not news; what is left says what changed.
+    Only what changed is named: the parts of the made rows that no replaced
+    row of the same state (and note) already covered (a bout grown by one
+    epoch names that epoch, a split bout's rest is not news), else the parts
+    of the replaced rows that nothing covers any more (a clear).
     """
     def span(a: float, b: float) -> str:
         return f"{format_time(a, decimals=None)}–{format_time(b, decimals=None)}"
 
+    def minus(pieces, rows):
+        for r in rows:
+            pieces = [p for a, b in pieces for p in ((a, min(b, r.start)), (max(a, r.end), b)) if p[1] > p[0]]
+        return pieces
+
+    def listed(words: list[str]) -> str:
+        return ", ".join(words[:limit]) + (f" and {len(words) - limit} more" if len(words) > limit else "")
+
+    def joined(pieces):       # (start, end, key) sorted; touching pieces with one key become one
+        out: list = []
+        for a, b, k in sorted(pieces, key=lambda p: p[0]):
+            if out and out[-1][2] == k and a <= out[-1][1] + EPS:
+                out[-1] = (out[-1][0], max(b, out[-1][1]), k)
+            else:
+                out.append((a, b, k))
+        return out
+
     made, replaced = list(made)[:500], list(replaced)[:500]
-    new = [r for r in made if not any(q.label == r.label and q.note == r.note and q.extras == r.extras
-                                      and q.start <= r.start and r.end <= q.end for q in replaced)]
-    if new:
-        words = [f"{r.label} {span(r.start, r.end)}" + (" (note)" if r.note else "") for r in new[:limit]]
-        return ", ".join(words) + (f" and {len(new) - limit} more" if len(new) > limit else "")
-    gone = [(q.start, q.end) for q in replaced]       # nothing new: a clear; where did labels go?
+    new = []
     for r in made:
-        gone = [p for a, b in gone for p in ((a, min(b, r.start)), (max(a, r.end), b)) if p[1] > p[0]]
+        same = [q for q in replaced if q.label == r.label and q.note == r.note and q.extras == r.extras]
+        new += [(a, b, (r.label, bool(r.note))) for a, b in minus([(r.start, r.end)], same)]
+    if new:
+        return listed([f"{lb} {span(a, b)}" + (" (note)" if note else "") for a, b, (lb, note) in joined(new)])
+    gone = minus([(q.start, q.end) for q in replaced], made)   # nothing new: a clear; where did labels go?
     if gone:
-        return f"clear {span(gone[0][0], gone[-1][1])}"
+        return "clear " + listed([span(a, b) for a, b, _ in joined([(a, b, None) for a, b in gone])])
     return "an edit"
 

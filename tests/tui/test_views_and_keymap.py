@@ -70,6 +70,8 @@ async def test_keymap_file_is_reread_live_and_a_broken_edit_keeps_the_old_one(ne
                       + '\n[actions]\n"nav.page_next" = ["]", "l"]\n')
         os.utime(km, ns=(1, 1))                                      # a new stamp even within one mtime tick
         scr.poll()
+        assert scr.query_one("#status").message == ("keymap reloaded from km.toml: Wake keys x 1, "
+                                                    "nav.page_next keys ] l")   # says what changed
         await pilot.press("x")
         assert s.labels.at_time(401.0).label == "Wake"
         assert "x/1" in screen_text(app)                              # the footer follows

@@ -320,3 +320,38 @@ def test_stepping_reaches_labels_before_the_data():
     assert s.cursor == -24.0 and s.state_at() == "Wake"
     s.goto(-40)
     assert "first epoch" in s.step_epoch(-1).message
+
+
+def test_undo_and_redo_name_exactly_what_changed():
+    # Ctrl+U, r r r, Ctrl+Z: the bout 3:02:04-3:02:16 shrinks by its last epoch; only that epoch is named.
+    s = Session(IntervalLabelSet(), t_start=0.0, t_end=86_400.0, epoch_len=4.0)
+    s.goto(3 * 3600 + 2 * 60 + 4.0)
+    for _ in range(3):
+        s.label("REM")
+    assert s.undo().message == "undid: REM 3:02:12–3:02:16"
+    assert s.redo().message == "redid: REM 3:02:12–3:02:16"
+    s.undo()
+    s.undo()
+    assert s.undo().message == "undid: REM 3:02:04–3:02:08"
+    # relabelling inside a bout names the new state's span, and clearing names each gap it left
+    s.goto(100.0)
+    s.mark()
+    s.extend_selection(3)
+    s.label("NREM")
+    s.goto(104.0)
+    s.label("Wake")
+    assert s.undo().message == "undid: Wake 0:01:44–0:01:48"
+    s.goto(100.0)
+    s.mark()
+    s.extend_selection(1)
+    assert s.clear().labels is not None
+    assert s.undo().message == "undid: clear 0:01:40–0:01:48"
+
+
+def test_a_note_says_where_it_went(s):
+    assert s.set_note("spindle").message == "no label here to note: label the epoch first"
+    s.label("NREM")
+    s.step_epoch(-1)
+    assert s.set_note("spindle").message == "note 'spindle' set on 0:00:00–0:00:04"
+    assert s.set_note("spindle").message == "note 'spindle' set on 0:00:00–0:00:04 (it was already)"
+    assert s.set_note("").message == "note cleared on 0:00:00–0:00:04"

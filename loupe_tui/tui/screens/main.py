@@ -32,6 +32,7 @@ from textual.widgets import Input
 
 from loupe_tui import protocol as P
 from loupe_tui.core import keys
+from loupe_tui.core.keymap_edit import keymap_changes
 from loupe_tui.core.session import Change
 from loupe_tui.errors import LoupeError
 from loupe_tui.core.labels.formats import format_of
@@ -262,8 +263,9 @@ class MainScreen(Screen, inherit_bindings=False):
         if isinstance(result, LoupeError):
             self.notify_status(f"keymap not reloaded, the previous one stays active: {result}", "error")
         elif result is not None:
+            changed = keymap_changes(self.states, result)
             self.set_states(result)
-            self.notify_status(f"keymap reloaded from {watcher.path.name}", "ok")
+            self.notify_status(f"keymap reloaded from {watcher.path.name}: {changed}", "ok")
         else:
             self.status_bar.show(self.context.title, self.session, self.state_colors, self.bridge.status)
 
