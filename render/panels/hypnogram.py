@@ -4,7 +4,9 @@ current window as a translucent region.
 A row is lit in every pixel column where its state covers any time, so a
 brief REM bout stays visible at 24 h. Zoomed (``hypnogram`` option
 ``{"zoom": true}``, Loupe's ``z``), it shows a stretch around the window
-instead: 20 windows or 30 min, whichever is longer.
+instead (:func:`loupe_tui.core.overview.zoom_range`: 20 windows or 30 min,
+whichever is longer, never past the recording; the terminal's follows the
+same rule).
 
 Clicks map to recording time (``Clicked(panel="hypnogram")``).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from loupe_tui.core.overview import zoom_range
 from render.layout import Rect
 from render.panels.base import Frame
 from render.panels.time_axis import tick_label, ticks
@@ -23,7 +26,6 @@ NAME_W = 52
 AXIS_H = 14
 WINDOW_RGBA = (255, 255, 255, 70)
 WINDOW_EDGE_RGBA = (255, 255, 255, 170)
-ZOOM_WINDOWS, ZOOM_MIN_S = 20.0, 1800.0
 
 
 class Hypnogram:
@@ -51,12 +53,10 @@ class Hypnogram:
         ext = frame.state.labels.extent()
         if ext is not None:
             a, b = min(a, ext[0]), max(b, ext[1])
+        b = max(b, a + 1e-6)
         if not frame.state.option("hypnogram", "zoom", False):
-            return a, max(b, a + 1e-6)
-        w = max((frame.t1 - frame.t0) * ZOOM_WINDOWS, ZOOM_MIN_S)
-        mid = (frame.t0 + frame.t1) / 2
-        lo = min(max(mid - w / 2, a), max(b - w, a))
-        return lo, lo + w
+            return a, b
+        return zoom_range((a, b), frame.t0, frame.t1)
 
     def time_at(self, x: float) -> float | None:
         """Recording time under canvas pixel x (None outside the bars)."""

@@ -4,8 +4,9 @@ One row per state (the keymap's order, then any other label in the file).
 A column shows a full block in the row of the state covering most of it and
 a thin bar in the rows of other states it holds, so a 4 s REM epoch is still
 visible on a 24 h overview (like min/max decimation, for states). The
-current window's columns are highlighted; ``zoomed`` shows a span of 64
-windows around it instead of the whole recording.
+current window's columns are highlighted; ``zoomed`` shows a stretch around
+it instead of the whole recording, by the rule the GL window's hypnogram
+follows too (:func:`loupe_tui.core.overview.zoom_range`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from __future__ import annotations
 import numpy as np
 from textual.strip import Strip
 
+from loupe_tui.core.overview import zoom_range
 from loupe_tui.core.timefmt import format_time
 from loupe_tui.tui.widgets.draw import (BG, CachedLines, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
                                          column_of, column_range, dominant_codes, nice_step,
                                          present_codes, rgba_tuple)
-
-ZOOM_WINDOWS = 64
 
 
 class Hypnogram(CachedLines):
@@ -58,13 +58,7 @@ class Hypnogram(CachedLines):
     def _span(self) -> tuple[float, float]:
         v = self._view
         lo, hi = v.span
-        if not self.zoomed:
-            return lo, hi
-        half = (v.t1 - v.t0) * ZOOM_WINDOWS / 2
-        mid = (v.t0 + v.t1) / 2
-        a = max(lo, mid - half)
-        b = min(hi, a + 2 * half)
-        return max(lo, b - 2 * half), b
+        return zoom_range((lo, hi), v.t0, v.t1) if self.zoomed else (lo, hi)
 
     def _columns(self, n: int, span: tuple[float, float]):
         key = (n, span, tuple(self._states))
