@@ -37,7 +37,8 @@ from render.visuals.text import Labels
 
 PANEL_RGBA = (22, 22, 28, 255)
 BACKGROUND = tuple(c / 255 for c in PANEL_RGBA)  # one colour: no full-window background pass to fill
-GLOBAL_TARGETS = ("label_overlays", "label_strip", "hypnogram", "epochs", "cursor", "selection", "events")
+GLOBAL_TARGETS = ("label_overlays", "label_strip", "hypnogram", "epochs", "cursor", "selection", "events",
+                  "ruler")
 
 
 class Window:

@@ -104,6 +104,8 @@ ACTIONS: tuple[Action, ...] = (
     _a("view.y_scale", "ctrl+d", "Y scale dialog (autorange, min, max) for the focused trace", "view"),
     _a("view.y_zoom_in", ("ctrl+up", "ctrl+1"), "Y zoom in on the focused trace", "view"),
     _a("view.y_zoom_out", ("ctrl+down", "ctrl+2"), "Y zoom out on the focused trace", "view"),
+    _a("view.ruler", "'", "Ruler: mark two times, read the time and the focused trace's peak-to-peak amplitude",
+       "view"),
     _a("view.focus_next", "tab", "Focus the next trace/panel (heatmaps and rasters too)", "view"),
     _a("view.focus_prev", "shift+tab", "Focus the previous trace/panel", "view"),
     _a("view.dense_controls", "ctrl+g", "Dense trace controls (gain, step, page)", "view"),

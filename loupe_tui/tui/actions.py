@@ -5,6 +5,7 @@ and help; :func:`action_table` says who does each one: the
 :class:`~loupe_tui.core.session.Session` (scoring, paging), the
 :class:`~loupe_tui.tui.view.ViewModel` (what is shown), the
 :class:`~loupe_tui.tui.navigation.Navigator` (searches, frame steps), the
+:class:`~loupe_tui.tui.ruler.Ruler` (time and amplitude between two marks), the
 :class:`~loupe_tui.tui.openers.Openers` (prompts, dialogs, screens) or the
 main screen (files, the label table, playback, the window, quitting). Each
 callable takes no argument and returns a ``Change``, a ``ViewChange`` or
@@ -45,7 +46,7 @@ class ScreenActions(Protocol):
     def quit_now(self) -> None: ...
 
 
-def action_table(session: Session, view: ViewModel, nav: Navigator, openers, screen: ScreenActions
+def action_table(session: Session, view: ViewModel, nav: Navigator, openers, ruler, screen: ScreenActions
                  ) -> dict[str, Handler]:
     """``{action id: handler}`` for every action of the registry."""
     s, v, o = session, view, openers
@@ -88,6 +89,7 @@ def action_table(session: Session, view: ViewModel, nav: Navigator, openers, scr
         "view.y_scale": partial(o.open_dialog, "y_scale"),
         "view.y_zoom_in": partial(v.y_zoom, 1.25),
         "view.y_zoom_out": partial(v.y_zoom, 0.8),
+        "view.ruler": ruler.press,
         "view.focus_next": partial(v.focus, 1),
         "view.focus_prev": partial(v.focus, -1),
         "view.dense_controls": partial(o.open_dialog, "dense"),

@@ -30,6 +30,7 @@ class PreviewTrace:
     source: Any          # a TraceSource
     channel: int
     color: RGBA
+    units: str = ""      # the DataArray's ``units`` attribute ("uV"), shown with the Y range
 
 
 @dataclass(eq=False)
@@ -93,7 +94,8 @@ class ScorerContext:
                 src = tc.source()
                 colors = ([cfg.config_colors()[i]] * tc.n_traces if isinstance(cfg, Zip)
                           else tc.trace_colors())
-                out += [PreviewTrace(n, src, ch, colors[ch]) for ch, n in enumerate(tc.trace_names())]
+                units = str(tc.data.attrs.get("units", "") or "")
+                out += [PreviewTrace(n, src, ch, colors[ch], units) for ch, n in enumerate(tc.trace_names())]
         return out
 
     def focus_targets(self) -> list[FocusTarget]:

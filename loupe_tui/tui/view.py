@@ -208,6 +208,7 @@ class ViewModel:
     y_gain: dict[str, float] = field(default_factory=dict)
     y_ranges: dict[str, YRange] = field(default_factory=dict)
     rasters: dict[str, RasterSettings] = field(default_factory=dict)
+    ruler: tuple[float, ...] = ()         # 0, 1 or 2 marked times (the ruler's ends)
     # what the user changed: a restarted window is told these, and only these
     _touched: set[str] = field(default_factory=set, repr=False)
     _targets: list[FocusTarget] | None = field(default=None, repr=False)
@@ -294,6 +295,13 @@ class ViewModel:
                 opts.append((target, {"yzoom": 1.0}))
             self._touched.add(target)
         return ViewChange(tuple(opts), terminal=True, message="Y scale applied")
+
+    def ruler_press(self, t: float) -> ViewChange:
+        """The ruler key at time ``t``: mark the first end, then the second, then clear."""
+        self.ruler = () if len(self.ruler) == 2 else tuple(sorted((*self.ruler, float(t))))
+        msg = {0: "ruler cleared", 1: "ruler: first end marked; move the cursor and press the ruler key again",
+               2: "ruler: both ends marked"}[len(self.ruler)]
+        return self._changed("ruler", {"marks": list(self.ruler)}, msg)
 
     # -- dense, heatmaps, rasters, events ------------------------------------------------
     def set_dense(self, settings: DenseSettings, target: str = "dense") -> ViewChange:

@@ -6,7 +6,9 @@ borders go under the plots; the selection (translucent) and the cursor go
 over them, so they show on opaque panels (heatmaps) too.
 
 Options: ``epochs`` ``{"epoch_len": s, "t_start": s}`` (borders are drawn
-when at least 8 pixels apart), ``cursor`` / ``selection`` ``{"visible": bool}``.
+when at least 8 pixels apart), ``cursor`` / ``selection`` ``{"visible": bool}``,
+``ruler`` ``{"marks": [t0, t1]}`` (the keyboard ruler's ends, cyan lines with a
+faint band between them; the reading is in the terminal's status line).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from render.visuals.rects import Rects
 CURSOR_RGBA = (255, 215, 0, 255)
 SELECTION_RGBA = (120, 170, 255, 70)
 SELECTION_EDGE_RGBA = (120, 170, 255, 200)
+RULER_RGBA = (0, 220, 220, 255)
+RULER_BAND_RGBA = (0, 220, 220, 40)
 EPOCH_RGBA = (255, 255, 255, 28)
 MIN_EPOCH_PX = 8.0
 
@@ -55,6 +59,15 @@ class Marks:
             if b > a:
                 rects += [(a, data.y, b, data.y1), (a - 0.5, data.y, a + 0.5, data.y1), (b - 0.5, data.y, b + 0.5, data.y1)]
                 colors += [SELECTION_RGBA, SELECTION_EDGE_RGBA, SELECTION_EDGE_RGBA]
+        marks = [float(t) for t in st.option("ruler", "marks", None) or []]
+        xs = [float(frame.x_of(t, data)) for t in marks]
+        if len(xs) == 2 and min(xs[1], data.x1) > max(xs[0], data.x):
+            rects.append((max(xs[0], data.x), data.y, min(xs[1], data.x1), data.y1))
+            colors.append(RULER_BAND_RGBA)
+        for x in xs:
+            if data.x - 1 <= x <= data.x1 + 1:
+                rects.append((x - 1.0, data.y, x + 1.0, data.y1))
+                colors.append(RULER_RGBA)
         self._selection.set(np.array(rects, np.float32).reshape(-1, 4), np.array(colors, np.float32).reshape(-1, 4))
         cur = []
         if st.cursor is not None and st.option("cursor", "visible", True):

@@ -1,20 +1,13 @@
 """The main screen: keys, layout, and applying changes to the terminal views and the GL window.
 
-Who owns what (each is told, none reaches into another):
-
-* :class:`~loupe_tui.core.session.Session`: window, cursor, selection, labels;
-* :class:`~loupe_tui.tui.view.ViewModel`: how they are shown;
-* :class:`~loupe_tui.tui.navigation.Navigator`: searches and frame steps;
-* :class:`~loupe_tui.tui.openers.Openers`: prompts, dialogs and screens;
-* :class:`~loupe_tui.tui.bridge.Bridge`: the GL window (messages, start, restart).
-
-Keys are looked up in :meth:`MainScreen.on_key`, not with static
-``BINDINGS``: the canonical key is found in the live keymap (a state hotkey
-or an action id), so a keymap edited on disk takes effect at once. Each
-action id runs its handler from the one table of
-:mod:`loupe_tui.tui.actions`; :meth:`MainScreen.apply` then updates the
-terminal views and hands the change to the bridge. Slow work (pyramid
-builds, window start) runs in workers.
+Owners: the Session (window, cursor, selection, labels), the ViewModel (how
+they are shown), the Navigator (searches, frame steps), the Ruler, the
+Openers (prompts, dialogs, screens) and the Bridge (the GL window). Keys are
+looked up in :meth:`MainScreen.on_key` in the live keymap (a state hotkey or
+an action id; an edited keymap file takes effect at once); each action id
+runs its handler from the one table of :mod:`loupe_tui.tui.actions`;
+:meth:`MainScreen.apply` updates the terminal views and hands the change to
+the bridge. Slow work (pyramid builds, window start) runs in workers.
 """
 
 from __future__ import annotations
@@ -41,6 +34,7 @@ from loupe_tui.tui.actions import action_table, run_command
 from loupe_tui.tui.bridge import Bridge, change_for_event, state_colors
 from loupe_tui.tui.navigation import Navigator, Playback
 from loupe_tui.tui.openers import Openers
+from loupe_tui.tui.ruler import Ruler
 from loupe_tui.tui.view import ViewChange
 from loupe_tui.tui.widgets.draw import StateColors, ViewState
 from loupe_tui.tui.widgets.command_line import CommandLine
@@ -80,7 +74,8 @@ class MainScreen(Screen, inherit_bindings=False):
         self.view = context.view_model()
         self.nav = Navigator(session, context.frame_times, lambda: self.view.video_target, self._state_names)
         self.openers = Openers(self, session, self.view, self.nav)
-        self.actions = action_table(session, self.view, self.nav, self.openers, self)
+        self.ruler = Ruler(self.view, lambda: session.cursor)
+        self.actions = action_table(session, self.view, self.nav, self.openers, self.ruler, self)
         self.bridge = Bridge(context, lambda m: self.post_message(self.WindowEvent(m)))
         self.playback = Playback(session)
         self._play_timer = None
@@ -128,6 +123,7 @@ class MainScreen(Screen, inherit_bindings=False):
     def _traces_ready(self, traces, pyramids) -> None:
         self.traces.set_traces(traces, pyramids)
         self.traces.apply_view(self.view)
+        self.ruler.set_traces(traces, pyramids)
         if not traces:
             self.traces.set_message("no traces to preview (TraceConfig or Zip data draws here)")
         self.refresh_views(Change(window=True))

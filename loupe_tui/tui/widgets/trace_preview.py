@@ -36,6 +36,7 @@ class TracePreview(CachedLines):
         self.focus_index = 0
         self.focus_shown = True            # False while Tab has focused a heatmap/raster/dense panel
         self.overlay_alpha = 0.28
+        self.ruler: tuple[float, ...] = ()   # the ruler's marked times
         self.overlays = True
         self.message = "no traces to preview"
         self._view: ViewState | None = None
@@ -97,6 +98,7 @@ class TracePreview(CachedLines):
             self._gain[i] = view.gain_of(t.name)
         if view.overlay_alpha is not None:
             self.overlay_alpha = min(0.8, view.overlay_alpha / 255)
+        self.ruler = view.ruler
         if view.focus_known:
             ft = view.focused
             self.focus_name(ft.trace if ft is not None else None)
@@ -154,12 +156,15 @@ class TracePreview(CachedLines):
             texts = self._data[n]
             cell_styles = [p.style(fg, bg) for bg in styles]
             focused = i == self.focus_index and len(self._traces) > 1 and self.focus_shown
+            top, bottom = (range_label(v, tr.units) for v in reversed(self._ylim(i)))
             for r, text in enumerate(texts):
                 if r == 0:
                     label = ("▶" if focused else " ") + tr.name
                     g = p.gutter(label, fg, BG, bold=focused)
-                elif r == 1 and self._gain[i] != 1.0:
-                    g = p.gutter(f" x{self._gain[i]:g}", DIM, BG)
+                elif r == 1 and len(texts) > 2:
+                    g = p.gutter(top, DIM, BG)            # the Y range in the data's units: top row ...
+                elif r == len(texts) - 1 and len(texts) > 2:
+                    g = p.gutter(bottom, DIM, BG)         # ... bottom row (Y zoom and fixed ranges change it)
                 else:
                     g = p.gutter("", bg=BG)
                 out.append(p.strip(text, bg_keys, cell_styles, width, [g]))
@@ -198,6 +203,11 @@ class TracePreview(CachedLines):
                 for k in np.unique(keys[a:b]).tolist():
                     bgs.append(blend(SELECTION, bgs[k], 0.55))
                     keys[a:b][keys[a:b] == k] = len(bgs) - 1
+        for t in self.ruler:
+            c = int(math.floor((t - view.t0) / (view.t1 - view.t0) * n))
+            if 0 <= c < n:
+                bgs.append(blend(RULER, BG, 0.55))
+                keys[c] = len(bgs) - 1
         c = int(math.floor((view.cursor - view.t0) / (view.t1 - view.t0) * n))
         if 0 <= c < n:
             bgs.append(blend(CURSOR, BG, 0.45))
@@ -260,3 +270,17 @@ def _robust_range(pyr, channel: int) -> tuple[float, float]:
         a, b = a - 1.0, b + 1.0
     pad = (b - a) * 0.05
     return a - pad, b + pad
+
+
+#: The ruler's marks (as in the GL window).
+RULER = (0, 220, 220)
+
+
+def range_label(value: float, units: str, width: int = GUTTER - 1) -> str:
+    """``" +152uV"``: a Y limit with its unit in the gutter's width (3 significant digits, fewer if needed)."""
+    for digits in (3, 2, 1):
+        text = f" {value:+.{digits}g}{units}"
+        if len(text) <= width:
+            return text
+    return f" {value:+.0e}"[:width]
+
