@@ -131,6 +131,7 @@ ACTIONS: tuple[Action, ...] = (
     _a("app.command_line", ":", "Command line (typed commands, e.g. :goto 1:00:00)", "app"),
     _a("app.palette", "ctrl+p", "Command palette (every action by name)", "app", True),
     _a("app.help", ("f1", "?"), "Help: keys and states", "app", True),
+    _a("app.figure", "f12", "Save a figure: the GL window's frame (PNG) and the terminal's view (SVG)", "app"),
     _a("app.keymap", "ctrl+k", "Keymap screen (view and rebind keys)", "app"),
     _a("app.quit", "ctrl+q", "Quit", "app", True),
 )

@@ -135,6 +135,7 @@ class Bridge:
         off = f"GL window: off ({getattr(context, 'window_switch', 'window=False')})"
         self._status = off if not context.window else "GL window: not started"
         self.last_draw_ms: float | None = None
+        self._figures: set[str] = set()
 
     @property
     def status(self) -> str:
@@ -180,6 +181,21 @@ class Bridge:
 
     def pause(self, video: int) -> None:
         self.send(P.VideoCommand("pause", video))
+
+    def snapshot(self, path: str) -> bool:
+        """Ask the window to write its frame to ``path`` (PNG, a figure); False when no window runs."""
+        if not self.alive:
+            return False
+        self._figures.add(path)
+        self.send(P.Snapshot(path, next(self._seq)))
+        return True
+
+    def figure_saved(self, path: str) -> bool:
+        """The window wrote ``path``: True (once) when it was a figure asked for with :meth:`snapshot`."""
+        if path in self._figures:
+            self._figures.discard(path)
+            return True
+        return False
 
     def send(self, msg: P.Message) -> None:
         if self.link is not None:

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XT
 
 TERMINAL = (140, 42)
 HYP_BG = (14, 14, 18)        # the hypnogram's bar background (render.panels.hypnogram)
-PROBE = ("F12", "f12")       # an unbound key: X keysym, canonical name
+PROBE = ("F11", "f11")       # an unbound key: X keysym, canonical name
 
 
 @pytest.fixture(scope="module")

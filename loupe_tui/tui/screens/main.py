@@ -32,6 +32,7 @@ from loupe_tui.core.labels.formats import format_of
 from loupe_tui.tui import colon
 from loupe_tui.tui.actions import action_table, run_command
 from loupe_tui.tui.bridge import Bridge, change_for_event, state_colors
+from loupe_tui.tui.figures import export_figure
 from loupe_tui.tui.navigation import Navigator, Playback
 from loupe_tui.tui.openers import Openers
 from loupe_tui.tui.ruler import Ruler
@@ -188,6 +189,8 @@ class MainScreen(Screen, inherit_bindings=False):
                                "error")
         elif isinstance(msg, P.Closed):
             self.notify_status("GL window closed (F5 opens it again)", "warning")
+        elif isinstance(msg, P.SnapshotSaved) and self.bridge.figure_saved(msg.path):
+            self.notify_status(f"figure: the GL window's frame saved to {msg.path}", "ok")
         elif self.app.screen is self or isinstance(msg, P.PageRequested):   # a dialog open: the mouse waits
             self.run_safely(lambda: change_for_event(msg, self.session))
 
@@ -374,14 +377,14 @@ class MainScreen(Screen, inherit_bindings=False):
         self.start_window(restart=self.bridge.link is not None)
         return Change()
 
+    def export_figure(self) -> Change:
+        return export_figure(self.app, self.bridge, self.context.title, self.session.window_start)
+
     def open_command_line(self) -> None:
         self.query_one(CommandLine).open()
 
     def request_quit(self) -> None:
-        if not self.session.labels.has_unsaved_edits:
-            self.quit_now()
-        else:
-            self.openers.ask_save_before_quit()
+        (self.openers.ask_save_before_quit if self.session.labels.has_unsaved_edits else self.quit_now)()
 
     def quit_now(self) -> None:
         self._shutdown()
