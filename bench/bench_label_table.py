@@ -132,7 +132,7 @@ def run(quick: bool = False) -> dict:
         ms = [asyncio.run(_open_ms(_label_table(labels), lambda w: w.grid)) for _ in range(repeats)]
         results.append({"case": f"LabelTable open, {n:,} intervals", **_stats(ms)})
     rows10 = _rows(make_labels(10_000))
-    dt10 = [asyncio.run(_open_ms(_data_table(rows10), lambda w: w)) for _ in range(3 if quick else 5)]
+    dt10 = [asyncio.run(_open_ms(_data_table(rows10), lambda w: w)) for _ in range(1 if quick else 5)]
     results.append({"case": "DataTable open, 10,000 rows (reference)", **_stats(dt10)})
     if quick:
         est = float(np.median(dt10)) * 10

@@ -13,7 +13,12 @@ Rows:
   X-linked, ``setDownsampling(auto=True, method='peak')``,
   ``setClipToView(True)``, Qt offscreen), ``setXRange`` + render, on the same
   samples loaded in memory as Loupe does. ``ratio`` = pyqtgraph / GL median.
-* ``ipc round trip``: Ping -> Pong while idle.
+* ``ipc round trip``: Ping -> Pong while idle, on a second window started
+  with the same session after the first one quit. It talks the protocol on
+  its own socket (Hello/Ready, the same initial messages, then Ping/Pong):
+  :class:`~loupe_tui.link.RenderLink` keeps every Pong for its watchdog, so
+  none reaches ``on_event``. What the link adds on top (its send queue and
+  writer task) is not in this figure.
 * ``memory``: RSS of this (terminal-side) process and of the window before
   and after paging the whole recording (10 s pages spread over 24 h, then
   every hour), which must not grow with the recording.
@@ -21,15 +26,21 @@ Rows:
 
 Target (lead, quiet machine): 10 s flip median < 30 ms, p95 < 60 ms; 1 h and
 24 h no more than twice that.
+
+``quick`` (smoke run): the same rows on 1 h x 4 channels (flips of 10 s,
+10 min and the whole hour), fewer flips, 2 s of idle CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,22 +50,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pageflip_data import ensure_data, load_labels  # noqa: E402
+from pageflip_data import ensure_data, load_labels, sizes  # noqa: E402
 
 SIZE = (1600, 900)
 DAY = 86_400.0
 STATES = {"Wake": [0, 209, 40, 255], "NREM": [41, 30, 255, 255], "REM": [255, 48, 144, 255]}
 LENGTHS = {"10 s": 10.0, "1 h": 3600.0, "24 h": DAY}
+QUICK_LENGTHS = {"10 s": 10.0, "10 min": 600.0, "1 h": 3600.0}  # the quick recording is 1 h long
 
 
-def _flips(length: float, n: int) -> list[tuple[float, float]]:
+def lengths(quick: bool) -> dict[str, float]:
+    return QUICK_LENGTHS if quick else LENGTHS
+
+
+def _flips(length: float, n: int, span: float = DAY) -> list[tuple[float, float]]:
     rng = np.random.default_rng(1)
-    if length >= DAY:
-        return [(k * 60.0, k * 60.0 + DAY) for k in range(n)]  # every flip moves the whole day a minute
+    if length >= span:
+        return [(k * 60.0, k * 60.0 + span) for k in range(n)]  # every flip moves the whole recording a minute
     starts = []
-    per_run = 10
+    per_run = max(1, min(10, int(span // length)))
     for _ in range(-(-n // per_run)):  # runs of consecutive pages from random places
-        s = float(rng.integers(0, int((DAY - per_run * length) // length))) * length
+        s = float(rng.integers(0, max(int((span - per_run * length) // length), 1))) * length
         starts += [s + i * length for i in range(per_run)]
     return [(s, s + length) for s in starts[:n]]
 
@@ -83,19 +99,104 @@ def _stats(ms: list[float]) -> dict:
     return {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95)), "n": len(a)}
 
 
-async def _gl(paths: dict, quick: bool, env: dict) -> dict:
+def _command() -> list[str]:
+    return [sys.executable, "-m", "render", "--size", f"{SIZE[0]}x{SIZE[1]}"]
+
+
+def _initial(paths: dict) -> list:
+    """What the window is sent first: the session, colours, labels, epochs, the first window (seq 0)."""
     from loupe_tui import protocol as P
     from loupe_tui.config import TraceConfig
-    from loupe_tui.link import RenderLink
     from loupe_tui.viewspec import build_spec
 
-    inbox: asyncio.Queue = asyncio.Queue()
-    link = RenderLink(inbox.put_nowait, env=env, log_path=paths["root"] / "render.log",
-                      command=[sys.executable, "-m", "render", "--size", f"{SIZE[0]}x{SIZE[1]}"])
     cfg = TraceConfig.from_path(paths["zarr"], group="eeg")
     spec = build_spec([cfg], labels_states_colors=STATES, cache_dir=paths["root"] / "session",
                       pyramid_cache=paths["pyramids"])
     starts, ends, labels = load_labels(paths["labels"])
+    return [P.LoadSession(spec), P.SetStateColors(STATES), P.SetLabels(starts, ends, labels),
+            P.SetViewOption("epochs", {"epoch_len": 4.0, "t_start": 0.0}), P.SetWindow(0, 10, 0)]
+
+
+async def ping_pong(initial: list, env: dict, log_path: Path, n: int, timeout: float = 60.0) -> list[float]:
+    """Ping -> Pong round trips (ms) with an idle window, over the bare protocol.
+
+    Starts ``python -m render --connect SOCKET`` on a socket of its own, does
+    the handshake, sends ``initial`` and waits for its frame (seq 0), then
+    times ``n`` Pings one after the other. Only the public protocol is used:
+    the link (:class:`~loupe_tui.link.RenderLink`) answers Pongs itself (its
+    watchdog) and never passes them on.
+    """
+    from loupe_tui import protocol as P
+
+    tmp = Path(tempfile.mkdtemp(prefix="loupe-bench-rtt-"))
+    loop = asyncio.get_running_loop()
+    connected: asyncio.Future = loop.create_future()
+
+    def on_connect(reader, writer):
+        if connected.done():
+            writer.close()
+        else:
+            connected.set_result((reader, writer))
+
+    server = await asyncio.start_unix_server(on_connect, path=str(tmp / "link.sock"))
+    proc = None
+    writer = None
+    try:
+        with open(log_path, "ab") as logf:
+            proc = await asyncio.create_subprocess_exec(
+                *_command(), "--connect", str(tmp / "link.sock"), stdin=subprocess.DEVNULL, stdout=logf,
+                stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        reader, writer = await asyncio.wait_for(connected, timeout)
+
+        async def until(pred):
+            while True:
+                line = await asyncio.wait_for(reader.readline(), timeout)
+                if not line:
+                    raise RuntimeError(f"the window exited (code {proc.returncode}); see {log_path}")
+                m = P.decode(line)
+                if isinstance(m, P.ErrorRaised) and m.fatal:
+                    raise RuntimeError(f"the window failed: {m.message}")
+                if pred(m):
+                    return m
+
+        writer.write(P.encode(P.Hello()))
+        await until(lambda m: isinstance(m, P.Ready))
+        writer.write(b"".join(P.encode(m) for m in initial))
+        await writer.drain()
+        await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == 0)
+        await asyncio.sleep(0.5)  # let it settle into its idle wait
+        rtt = []
+        for k in range(1, n + 1):
+            t = time.perf_counter()
+            writer.write(P.encode(P.Ping(k)))
+            await writer.drain()
+            await until(lambda m: isinstance(m, P.Pong) and m.seq == k)
+            rtt.append((time.perf_counter() - t) * 1000)
+        writer.write(P.encode(P.Quit()))
+        await writer.drain()
+        await asyncio.wait_for(proc.wait(), 5.0)
+        return rtt
+    finally:
+        server.close()
+        if writer is not None:
+            writer.close()
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 9)
+            await proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _gl(paths: dict, quick: bool, env: dict) -> dict:
+    from loupe_tui import protocol as P
+    from loupe_tui.link import RenderLink
+
+    inbox: asyncio.Queue = asyncio.Queue()
+    log = paths["root"] / "render.log"
+    link = RenderLink(inbox.put_nowait, env=env, log_path=log, command=_command())
+    initial = _initial(paths)
+    _, hours = sizes(quick)
+    span = hours * 3600.0
     seq = 0
 
     async def until(pred, timeout=120.0):
@@ -114,37 +215,33 @@ async def _gl(paths: dict, quick: bool, env: dict) -> dict:
         return (time.perf_counter() - t) * 1000
 
     out: dict = {}
-    ready = await link.start([P.LoadSession(spec), P.SetStateColors(STATES), P.SetLabels(starts, ends, labels),
-                              P.SetViewOption("epochs", {"epoch_len": 4.0, "t_start": 0.0}), P.SetWindow(0, 10, 0)])
+    ready = await link.start(list(initial))
     try:
         out["renderer"] = f"{ready.renderer} / GL {ready.gl_version}"
         await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == 0)
+        t_w = min(3600.0, span / 2)
         for _ in range(3):
-            await flip(3600, 3610)  # warm-up: shaders, text atlas
+            await flip(t_w, t_w + 10)  # warm-up: shaders, text atlas
         me, win = os.getpid(), ready.pid
         out["rss_start"] = (mem(me), mem(win))
-        n = {"10 s": 30 if quick else 200, "1 h": 10 if quick else 48, "24 h": 6 if quick else 30}
-        for name, length in LENGTHS.items():
-            out[name] = [await flip(*w) for w in _flips(length, n[name])]
-        rtt = []
-        for k in range(30 if quick else 300):
-            t = time.perf_counter()
-            link.send(P.Ping(k))
-            await until(lambda m: isinstance(m, P.Pong) and m.seq == k)
-            rtt.append((time.perf_counter() - t) * 1000)
-        out["rtt"] = rtt
+        n = [30, 10, 6] if quick else [200, 48, 30]
+        for k, (name, length) in zip(n, lengths(quick).items()):
+            out[name] = [await flip(*w) for w in _flips(length, k, span)]
         # Page the whole recording: 10 s pages at 500 places over 24 h, then every hour.
-        for s in np.linspace(0, DAY - 10, 60 if quick else 500):
+        for s in np.linspace(0, span - 10, 60 if quick else 500):
             await flip(float(s), float(s) + 10)
-        for h in range(24):
+        for h in range(int(hours)):
             await flip(h * 3600.0, (h + 1) * 3600.0)
         out["rss_end"] = (mem(me), mem(win))
         await asyncio.sleep(1.0)
+        idle_s = 2.0 if quick else 5.0
         c0 = cpu_s(win)
-        await asyncio.sleep(5.0)
-        out["idle_cpu"] = (cpu_s(win) - c0) / 5.0
+        await asyncio.sleep(idle_s)
+        out["idle_cpu"] = (cpu_s(win) - c0) / idle_s
+        out["idle_s"] = idle_s
     finally:
         await link.stop()
+    out["rtt"] = await ping_pong(initial, env, log, 30 if quick else 300)
     return out
 
 
@@ -153,7 +250,7 @@ def _pyqtgraph(paths: dict, quick: bool) -> dict:
     try:
         import pyqtgraph  # noqa: F401
     except ImportError:
-        return {"error": "pyqtgraph not installed (pip install pyqtgraph PySide6-Essentials)"}
+        return {"error": "pyqtgraph reference skipped: not installed (pip install pyqtgraph PySide6-Essentials)"}
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     cmd = [sys.executable, __file__, "--pyqtgraph", str(paths["zarr"])] + (["--quick"] if quick else [])
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
@@ -199,14 +296,16 @@ def pyqtgraph_main(zarr_path: str, quick: bool) -> None:
     for _ in range(2):
         flip(3600, 3610)
     out = {"load_s": load_s, "rss_mb": rss_mb(os.getpid())}
-    n = {"10 s": 20 if quick else 100, "1 h": 6 if quick else 24, "24 h": 3 if quick else 8}
-    for name, length in LENGTHS.items():
-        out[name] = [flip(*win) for win in _flips(length, n[name])]
+    n = [20, 6, 3] if quick else [100, 24, 8]
+    span = float(x[-1] - x[0])
+    for k, (name, length) in zip(n, lengths(quick).items()):
+        out[name] = [flip(*win) for win in _flips(length, k, span)]
     print(json.dumps(out))
 
 
 def run(quick: bool = False) -> dict:
-    paths = ensure_data(progress=lambda s: print(f"   {s}", file=sys.stderr))
+    paths = ensure_data(progress=lambda s: print(f"   {s}", file=sys.stderr), quick=quick)
+    n_ch, hours = sizes(quick)
     from loupe_tui.xvfb import Xvfb
 
     xvfb = None
@@ -222,7 +321,7 @@ def run(quick: bool = False) -> dict:
             xvfb.stop()
     ref = _pyqtgraph(paths, quick)
     rows = []
-    for name in LENGTHS:
+    for name in lengths(quick):
         row = {"case": f"flip {name}", **{f"gl_{k}": v for k, v in _stats(gl[name]).items()}}
         if name in ref:
             s = _stats(ref[name])
@@ -231,15 +330,19 @@ def run(quick: bool = False) -> dict:
         rows.append(row)
     rtt = np.asarray(gl["rtt"])
     rows.append({"case": "ipc round trip (Ping/Pong)", "median_ms": float(np.median(rtt)),
-                 "p99_ms": float(np.percentile(rtt, 99))})
+                 "p99_ms": float(np.percentile(rtt, 99)), "n": len(rtt)})
     (ta, tf), (wa, wf) = gl["rss_start"]
     (ta2, tf2), (wa2, wf2) = gl["rss_end"]
-    rows.append({"case": "memory while paging 24 h (MB, start -> end)",
+    rows.append({"case": f"memory while paging {hours:g} h (MB, start -> end)",
                  "tui_anon": f"{ta:.0f} -> {ta2:.0f}", "window_anon": f"{wa:.0f} -> {wa2:.0f}",
                  "window_mapped_files": f"{wf:.0f} -> {wf2:.0f}",
-                 "pyqtgraph_rss": round(ref.get("rss_mb", float("nan")))})
-    rows.append({"case": "window idle cpu", "fraction_of_core": gl["idle_cpu"]})
-    notes = f"renderer {gl['renderer']}; window {SIZE[0]}x{SIZE[1]}; 16 ch x 24 h x 1 kHz, 21,600 labels"
+                 "tui_anon_growth_mb": round(ta2 - ta, 1), "window_anon_growth_mb": round(wa2 - wa, 1),
+                 "window_mapped_growth_mb": round(wf2 - wf, 1),
+                 **({"pyqtgraph_rss": round(ref["rss_mb"])} if "rss_mb" in ref else {})})
+    rows.append({"case": "window idle cpu", "fraction_of_core": gl["idle_cpu"], "over_s": gl["idle_s"]})
+    n_labels = len(np.load(paths["labels"])["starts"])
+    notes = (f"renderer {gl['renderer']}; window {SIZE[0]}x{SIZE[1]}; {n_ch} ch x {hours:g} h x 1 kHz, "
+             f"{n_labels:,} labels; ipc round trip on the bare socket of a second window (RenderLink keeps Pongs)")
     if "error" in ref:
         notes += f"; {ref['error']}"
     elif "load_s" in ref:

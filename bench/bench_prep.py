@@ -34,12 +34,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from loupe_tui.config import GlobalEventsConfig, HeatmapPanel, RasterConfig  # noqa: E402
-from loupe_tui.io import _minmax  # noqa: E402
+try:  # moved and renamed in the issue 9 refactor
+    from loupe_tui.io import minmax as _minmax  # noqa: E402
+    from loupe_tui.io.mean_pyramid import MeanPyramid  # noqa: E402
+except ImportError:
+    from loupe_tui.io import _minmax  # noqa: E402
+    from render.prep.mean_pyramid import MeanPyramid  # noqa: E402
 from loupe_tui.io.pyramid import Pyramid  # noqa: E402
 from loupe_tui.io.source import TimeAxis  # noqa: E402
 from render.prep.events import GlobalEventMarkers  # noqa: E402
 from render.prep.heatmap import HeatmapRenderer  # noqa: E402
-from render.prep.mean_pyramid import MeanPyramid  # noqa: E402
 from render.prep.raster import RasterIndex  # noqa: E402
 
 FS = 10.0

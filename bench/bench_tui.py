@@ -10,6 +10,9 @@ to the end of the screen refresh (compositor render of every dirty view):
   label edit with its journal entry fsynced, all view updates) plus the
   refresh, without Textual's event routing.
 
+Full mode uses the 24 h demo in the default demo directory (built once);
+``quick`` a 1 h demo (900 labels) under ``$LOUPE_BENCH_DIR`` and 60 presses.
+
 Targets (bench/run.py contract): state keypress p95 < 10 ms, page flip p95 < 16 ms.
 The reference row times the same page flip with the trace preview hidden
 (so what the braille traces cost is visible).
@@ -18,12 +21,14 @@ The reference row times the same page flip with the trace preview hidden
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+BENCH_DIR = Path(os.environ.get("LOUPE_BENCH_DIR", "/tmp/loupe-tui-bench"))
 KEYS = ("w", "n", "r")
 SIZE = (160, 45)
 
@@ -59,7 +64,7 @@ async def _scenario(app, reps: int, rng) -> list[dict]:
             before = len(scr.key_ms)
             t = time.perf_counter()
             app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
-            while len(scr.key_ms) == before and key != "f12":
+            while len(scr.key_ms) == before and key != "f11":
                 await pilot._wait_for_screen()
             await pilot._wait_for_screen()
             render_now()
@@ -87,7 +92,7 @@ async def _scenario(app, reps: int, rng) -> list[dict]:
                     s.goto_epoch(int(rng.integers(0, n_ep - 10)))
                     scr.refresh_views(s.page(0))
                     render_now()
-                    key = KEYS[i % 3] if kind == "state" else "f12"
+                    key = KEYS[i % 3] if kind == "state" else "f11"
                 else:
                     if i % 50 == 0:
                         s.goto_epoch(int(rng.integers(0, n_ep - 200)))
@@ -120,8 +125,10 @@ def run(quick: bool = False) -> dict:
     from loupe_tui.demo import ensure_demo
 
     hours = 1.0 if quick else 24.0
-    paths = ensure_demo(hours=hours, out=None if not quick else Path(tempfile.gettempdir()) / "loupe-bench-demo",
-                        progress=lambda line: None)
+    if quick:  # the 1 h demo bench_pageflip's quick data is made from (same parameters: built once)
+        paths = ensure_demo(BENCH_DIR / "demo1h", hours=hours, video_minutes=1.0, progress=lambda line: None)
+    else:
+        paths = ensure_demo(hours=hours, progress=lambda line: None)
     n_labels = int(hours * 3600 / 4)
     reps = 60 if quick else 300
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,6 +27,11 @@ Rows:
 * ``playback``: 1x for 3 s: window frames per second (the video's rate is
   about 30) and, in-process, the share of frames decoded after they were due.
 
+``quick`` (smoke run): its own small media under ``$LOUPE_BENCH_DIR/video-quick``
+(the 1080p video 320 frames at 10 fps with a keyframe every 60, the long
+one 3 openfields end to end), fewer frames and jumps; in the window only the 1080p video, 2 page flips
+after 0.75 s of reading and 1 s of playback.
+
 Benchmarks measure; they assert nothing.
 """
 
@@ -45,13 +50,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DIR = Path(os.environ.get("LOUPE_BENCH_DIR", "/tmp/loupe-tui-bench")) / "video"
+BENCH_ROOT = Path(os.environ.get("LOUPE_BENCH_DIR", "/tmp/loupe-tui-bench"))
+BENCH_DIR = BENCH_ROOT / "video"
 OPENFIELD = ROOT.parent / "shared" / "data" / "openfield_m3v1.mp4"
 SIZE = (1600, 900)
 PAGE_S = 10.0
 READ_S = 1.5
+QUICK_READ_S = 0.75
 HD_FRAMES, HD_GOP = 1500, 250
 LONG_REPEATS = 47
+# quick: 32 s at 10 fps (3 pages of 10 s, so the page flips run), encoded ultrafast
+QUICK_HD_FRAMES, QUICK_HD_GOP, QUICK_HD_RATE, QUICK_LONG_REPEATS = 320, 60, 10, 3
 
 
 # ------------------------------------------------------------------ media
@@ -69,7 +78,8 @@ def _times_from_packets(path: Path, dest: Path, start: float = 0.0, seed: int = 
     return dest
 
 
-def _make_hd(dest: Path, progress) -> Path:
+def _make_hd(dest: Path, progress, frames: int = HD_FRAMES, gop: int = HD_GOP, rate: int = 30,
+             preset: str = "superfast") -> Path:
     import av
 
     from loupe_tui.demo.video import draw_text
@@ -83,11 +93,11 @@ def _make_hd(dest: Path, progress) -> Path:
     tmp = dest.with_suffix(".part.mp4")
     t0 = time.perf_counter()
     with av.open(str(tmp), "w") as c:
-        s = c.add_stream("libx264", rate=30)
+        s = c.add_stream("libx264", rate=rate)
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.options = {"preset": "superfast", "crf": "23",
-                     "x264-params": f"keyint={HD_GOP}:min-keyint={HD_GOP}:scenecut=0:bframes=3"}
-        for i in range(HD_FRAMES):
+        s.options = {"preset": preset, "crf": "23",
+                     "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=3"}
+        for i in range(frames):
             yuv = np.full((h * 3 // 2, w), 128, np.uint8)
             dx, dy = (3 * i) % 320, int(120 + 100 * np.sin(i / 40))
             yuv[:h] = tex[dy:dy + h, dx:dx + w]
@@ -97,14 +107,14 @@ def _make_hd(dest: Path, progress) -> Path:
             for p in s.encode(f):
                 c.mux(p)
             if (i + 1) % 150 == 0:
-                progress(f"1080p: {i + 1}/{HD_FRAMES} frames ({time.perf_counter() - t0:.0f} s)")
+                progress(f"1080p: {i + 1}/{frames} frames ({time.perf_counter() - t0:.0f} s)")
         for p in s.encode():
             c.mux(p)
     tmp.rename(dest)
     return dest
 
 
-def _make_long(src: Path, dest: Path) -> Path:
+def _make_long(src: Path, dest: Path, repeats: int = LONG_REPEATS) -> Path:
     import av
 
     if dest.exists():
@@ -115,7 +125,7 @@ def _make_long(src: Path, dest: Path) -> Path:
         packets = [p for p in ic.demux(ist) if p.size]
         ost = oc.add_stream_from_template(ist)
         span = max(p.pts for p in packets) - min(p.pts for p in packets) + (packets[1].dts - packets[0].dts)
-        for r in range(LONG_REPEATS):
+        for r in range(repeats):
             for p in packets:
                 q = av.Packet(bytes(p))
                 q.pts, q.dts, q.is_keyframe, q.time_base, q.stream = (p.pts + r * span, p.dts + r * span,
@@ -125,15 +135,23 @@ def _make_long(src: Path, dest: Path) -> Path:
     return dest
 
 
-def ensure_media(progress) -> dict:
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+def ensure_media(progress, quick: bool = False) -> dict:
+    d = BENCH_ROOT / "video-quick" if quick else BENCH_DIR
+    d.mkdir(parents=True, exist_ok=True)
     media = {}
     if OPENFIELD.is_file():
-        media["openfield"] = (OPENFIELD, _times_from_packets(OPENFIELD, BENCH_DIR / "openfield_times.npy", 5.0))
-        long = _make_long(OPENFIELD, BENCH_DIR / "long1h.mp4")
-        media["1 h"] = (long, _times_from_packets(long, BENCH_DIR / "long1h_times.npy", 5.0))
-    hd = _make_hd(BENCH_DIR / "hd1080.mp4", progress)
-    media["1080p"] = (hd, _times_from_packets(hd, BENCH_DIR / "hd1080_times.npy", 5.0))
+        media["openfield"] = (OPENFIELD, _times_from_packets(OPENFIELD, d / "openfield_times.npy", 5.0))
+        if quick:
+            long = _make_long(OPENFIELD, d / "long.mp4", QUICK_LONG_REPEATS)
+            media[f"{QUICK_LONG_REPEATS}x openfield"] = (long, _times_from_packets(long, d / "long_times.npy", 5.0))
+        else:
+            long = _make_long(OPENFIELD, d / "long1h.mp4")
+            media["1 h"] = (long, _times_from_packets(long, d / "long1h_times.npy", 5.0))
+    if quick:
+        hd = _make_hd(d / "hd1080.mp4", progress, QUICK_HD_FRAMES, QUICK_HD_GOP, QUICK_HD_RATE, "ultrafast")
+    else:
+        hd = _make_hd(d / "hd1080.mp4", progress)
+    media["1080p"] = (hd, _times_from_packets(hd, d / "hd1080_times.npy", 5.0))
     return media
 
 
@@ -203,7 +221,7 @@ def decode_rows(name: str, video: Path, times: Path, quick: bool) -> list[dict]:
         src = VideoSource(VideoConfig(video, times), cache_dir=idx)
         panel = place_slots(compute_layout(*SIZE, []).video, [src.native_size])[0].out_size
         dec = src._files[0].decoder
-        n = min(src.n_frames, 150 if quick else 400)
+        n = min(src.n_frames, 60 if quick else 400)
         t = time.perf_counter()
         for k in range(n):
             dec.decode(k)
@@ -213,7 +231,7 @@ def decode_rows(name: str, video: Path, times: Path, quick: bool) -> list[dict]:
             to_rgb(dec.decode(k)[1], panel)
         fps_rgb = n / (time.perf_counter() - t)
         rng = np.random.default_rng(0)
-        targets = [int(i) for i in rng.integers(0, src.n_frames, 12 if quick else 40)]
+        targets = [int(i) for i in rng.integers(0, src.n_frames, 6 if quick else 40)]
         src.set_output_size(panel)
         jumps = []
         for k in targets:
@@ -245,7 +263,9 @@ def _playback_late(src, quick: bool) -> float:
     from render.panels.video import VideoPanel
 
     start = src.n_frames // 3
-    n = min(90 if quick else 180, src.n_frames - start - 1)
+    n = min(180, src.n_frames - start - 1)
+    if quick:  # one second of the video
+        n = min(n, max(int(np.searchsorted(src.times, src.times[start] + 1.0)) - start, 2))
     src.frame(start)
     t0_rec, t0_wall = src.times[start], time.perf_counter()
     late = 0
@@ -274,6 +294,7 @@ async def _gl(media: dict, quick: bool, env: dict, root: Path) -> list[dict]:
                       command=[sys.executable, "-m", "render", "--size", f"{SIZE[0]}x{SIZE[1]}"])
     rows = []
     seq = 0
+    read_s = QUICK_READ_S if quick else READ_S
     events: list[tuple[float, P.Message]] = []
 
     async def pump(seconds: float) -> None:
@@ -295,7 +316,7 @@ async def _gl(media: dict, quick: bool, env: dict, root: Path) -> list[dict]:
 
     await link.start([])
     try:
-        for name in ("openfield", "1080p"):
+        for name in ("1080p",) if quick else ("openfield", "1080p"):  # quick: the video that is always there
             if name not in media:
                 continue
             video, times_path = media[name]
@@ -317,8 +338,8 @@ async def _gl(media: dict, quick: bool, env: dict, root: Path) -> list[dict]:
             await until(lambda m: isinstance(m, P.SnapshotSaved))
             flips, lags = [], []
             pages = int((t[-1] - t0) // PAGE_S) - 1
-            for p in range(1, min(pages, 5 if quick else 12) + 1):
-                await pump(READ_S)                                    # the user reads the page
+            for p in range(1, min(pages, 2 if quick else 12) + 1):
+                await pump(read_s)                                    # the user reads the page
                 seq += 1
                 s = seq
                 w0 = t0 + p * PAGE_S
@@ -327,29 +348,30 @@ async def _gl(media: dict, quick: bool, env: dict, root: Path) -> list[dict]:
                 link.send(P.SetCursor(w0 + 3.0, s))
                 await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == s)
                 first = events[-1][0]
-                await pump(0.4 if name == "openfield" else 1.5)      # a late video frame draws again
+                await pump(0.4 if name == "openfield" else read_s)   # a late video frame draws again
                 later = [ts for ts, m in events if ts > first and isinstance(m, P.FrameDrawn) and m.seq == s]
                 flips.append((first - sent) * 1000)
                 lags.append((later[-1] - first) * 1000 if later else 0.0)
             lag = np.asarray(lags)
-            rows.append({"case": f"page flip {name} (read {READ_S} s)", "traces_" + "median_ms": round(float(np.median(flips)), 1),
+            rows.append({"case": f"page flip {name} (read {read_s} s)", "traces_" + "median_ms": round(float(np.median(flips)), 1),
                          "video_lag_median_ms": round(float(np.median(lag)), 1), "video_lag_max_ms": round(float(lag.max()), 1),
                          "flips_over_50ms": int((lag > 50).sum()), "flips": len(lag)})
             # Playback at 1x from the middle of a page.
             seq += 1
             link.send(P.SetCursor(t0 + 2.0, seq))
             link.send(P.SetWindow(t0, t0 + PAGE_S, seq))
-            await pump(1.0)
+            await pump(0.5 if quick else 1.0)
             n0 = len(events)
+            play_s = 1.0 if quick else 3.0
             link.send(P.VideoCommand("play", 0, 1.0))
-            await pump(3.0)
+            await pump(play_s)
             link.send(P.VideoCommand("pause", 0))
             drawn = [m for _, m in events[n0:] if isinstance(m, P.FrameDrawn)]
             await pump(0.5)
             n1 = len(events)
-            await pump(1.5)
+            await pump(0.5 if quick else 1.5)
             idle = sum(isinstance(m, P.FrameDrawn) for _, m in events[n1:])
-            rows.append({"case": f"playback {name} 1x in the window", "window_fps": round(len(drawn) / 3.0, 1),
+            rows.append({"case": f"playback {name} 1x in the window", "window_fps": round(len(drawn) / play_s, 1),
                          "video_fps": round(1 / float(np.median(np.diff(t))), 1),
                          "frames_drawn_while_paused": idle})
     finally:
@@ -359,7 +381,7 @@ async def _gl(media: dict, quick: bool, env: dict, root: Path) -> list[dict]:
 
 def run(quick: bool = False) -> dict:
     say = lambda s: print(f"   {s}", file=sys.stderr, flush=True)  # noqa: E731
-    media = ensure_media(say)
+    media = ensure_media(say, quick)
     rows = []
     for name, (video, times) in media.items():
         rows.append(open_rows(name, video, times))

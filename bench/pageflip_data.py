@@ -6,7 +6,11 @@ channels differ but look like real EEG/EMG. Labels are the demo's hidden
 schedule cut into 4 s epochs: 21,600 spans. Everything is cached under
 ``$LOUPE_BENCH_DIR`` (default ``/tmp/loupe-tui-bench``) and reused.
 
-Run as a script to build it: ``python bench/pageflip_data.py``.
+``quick=True`` (``bench/run.py --quick``, the smoke test) builds the same
+kind of data small: 1 h x 4 channels from a 1 h demo (900 spans), in a few
+seconds, beside the full set (``pageflip-quick``).
+
+Run as a script to build it: ``python bench/pageflip_data.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -25,19 +29,27 @@ sys.path.insert(0, str(ROOT))
 
 BENCH_DIR = Path(os.environ.get("LOUPE_BENCH_DIR", "/tmp/loupe-tui-bench"))
 N_CH, FS, HOURS, EPOCH_S = 16, 1000.0, 24.0, 4.0
+QUICK_N_CH, QUICK_HOURS = 4, 1.0
 SHIFT = 1009  # samples between copies
 VERSION = 1
 
 
-def paths() -> dict[str, Path]:
-    root = BENCH_DIR / "pageflip"
-    return {"root": root, "zarr": root / "rec16.zarr", "labels": root / "labels_4s.npz",
-            "pyramids": root / "pyramids", "done": root / "done.json", "demo": BENCH_DIR / "demo24"}
+def sizes(quick: bool = False) -> tuple[int, float]:
+    """(channels, hours) of the full or the quick data."""
+    return (QUICK_N_CH, QUICK_HOURS) if quick else (N_CH, HOURS)
 
 
-def ensure_data(progress=print) -> dict[str, Path]:
-    """Build (once) the 16-channel store, the 21,600 epoch labels and the pyramid."""
-    p = paths()
+def paths(quick: bool = False) -> dict[str, Path]:
+    n_ch, _ = sizes(quick)
+    root = BENCH_DIR / ("pageflip-quick" if quick else "pageflip")
+    return {"root": root, "zarr": root / f"rec{n_ch}.zarr", "labels": root / "labels_4s.npz",
+            "pyramids": root / "pyramids", "done": root / "done.json", "demo": BENCH_DIR / ("demo1h" if quick else "demo24")}
+
+
+def ensure_data(progress=print, quick: bool = False) -> dict[str, Path]:
+    """Build (once) the 16-channel store, the 21,600 epoch labels and the pyramid (small with ``quick``)."""
+    p = paths(quick)
+    n_ch, hours = sizes(quick)
     try:
         if json.loads(p["done"].read_text()).get("version") == VERSION:
             return p
@@ -47,10 +59,10 @@ def ensure_data(progress=print) -> dict[str, Path]:
 
     p["root"].mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    demo = ensure_demo(p["demo"], hours=HOURS, video_minutes=1.0, progress=lambda s: None)
+    demo = ensure_demo(p["demo"], hours=hours, video_minutes=1.0, progress=lambda s: None)
     progress(f"demo ready ({time.perf_counter() - t:.0f} s)")
     if not (p["root"] / "store.done").exists():
-        _write_store(demo.recording, p["zarr"], progress)
+        _write_store(demo.recording, p["zarr"], progress, n_ch)
         (p["root"] / "store.done").write_text("1")
     _write_labels(demo.truth, p["labels"])
     from loupe_tui.config import TraceConfig
@@ -64,7 +76,7 @@ def ensure_data(progress=print) -> dict[str, Path]:
     return p
 
 
-def _write_store(demo_zarr: Path, dest: Path, progress) -> None:
+def _write_store(demo_zarr: Path, dest: Path, progress, n_ch: int = N_CH) -> None:
     import xarray as xr
 
     from loupe_tui.demo._store import BlockWriter, consolidate
@@ -73,19 +85,19 @@ def _write_store(demo_zarr: Path, dest: Path, progress) -> None:
     n = src.sizes["time"]
     chunk = 1 << 20
     shutil.rmtree(dest, ignore_errors=True)
-    names = np.array([f"{'EEG' if k % 2 == 0 else 'EMG'}{k // 2 + 1}" for k in range(N_CH)], dtype=object)
-    scale = (0.7 + 0.04 * np.arange(N_CH, dtype=np.float32))[:, None]
+    names = np.array([f"{'EEG' if k % 2 == 0 else 'EMG'}{k // 2 + 1}" for k in range(n_ch)], dtype=object)
+    scale = (0.7 + 0.04 * np.arange(n_ch, dtype=np.float32))[:, None]
     writer = None
     t = time.perf_counter()
-    pad = SHIFT * N_CH
+    pad = SHIFT * n_ch
     for i0 in range(0, n, chunk):
         i1 = min(i0 + chunk, n)
         j1 = min(i1 + pad, n)
         block = np.asarray(src[:, i0:j1].values, np.float32)
         if j1 - i0 < i1 - i0 + pad:  # wrap around at the end
             block = np.concatenate([block, np.asarray(src[:, : i1 - i0 + pad - (j1 - i0)].values, np.float32)], axis=1)
-        out = np.empty((N_CH, i1 - i0), np.float32)
-        for k in range(N_CH):
+        out = np.empty((n_ch, i1 - i0), np.float32)
+        for k in range(n_ch):
             out[k] = block[k % 2, k * SHIFT: k * SHIFT + (i1 - i0)]
         out *= scale
         np.multiply(np.round(out * 8), 0.125, out=out)
@@ -95,7 +107,7 @@ def _write_store(demo_zarr: Path, dest: Path, progress) -> None:
         else:
             writer.write(i0, out)
         if (i0 // chunk) % 10 == 0:
-            progress(f"16-ch store: {i1 / n:.0%} ({time.perf_counter() - t:.0f} s)")
+            progress(f"{n_ch}-ch store: {i1 / n:.0%} ({time.perf_counter() - t:.0f} s)")
     consolidate(dest)
 
 
@@ -118,4 +130,4 @@ def load_labels(path: Path) -> tuple[tuple, tuple, tuple]:
 
 
 if __name__ == "__main__":
-    ensure_data()
+    ensure_data(quick="--quick" in sys.argv)
