@@ -43,7 +43,7 @@ __all__ = ["TraceConfig", "HeatmapConfig", "RasterConfig", "Zip", "VideoConfig",
            "validate_videos"]
 
 TRACE_MODES = ("stacked", "dense")
-DENSE_COLOR: RGBA = (200, 200, 200, 255)
+DENSE_COLOR: RGBA = (240, 238, 210, 255)  # warm near-white: not the grey of Artifact states
 RASTER_COLOR: RGBA = (220, 220, 220, 255)
 
 

@@ -16,8 +16,9 @@ Spec layout (all JSON)::
 
     traces/dense PANEL: {"kind", "source": SRC, "names", "colors", "order_values",
                          "overlays": [{"source": SRC, "color"}], "markers": [...],
-                         "gain", "traces_per_page"}
-    zip PANEL:      {"kind": "zip", "on", "members": [{"source": SRC, "color"}],
+                         "gain", "step", "traces_per_page", "units"}
+                    (dense: every trace, before ``step``; the window applies step and pages)
+    zip PANEL:      {"kind": "zip", "on", "members": [{"source": SRC, "color", "units"}],
                      "rows": [{"title", "members": [[member, channel], ...]}]}
     heatmap PANEL:  {"kind": "heatmap", "source": SRC, "title", "cmap", "vmin", "vmax", "decim_method"}
     raster PANEL:   {"kind": "raster", "title", "data": NPZ (times, rows, colors), "row_labels"}
@@ -30,14 +31,14 @@ See ``docs/protocol.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from loupe_tui.config import GlobalEventsConfig, HeatmapConfig, RasterConfig, TraceConfig, Zip, VideoConfig
-from loupe_tui.core.colors import RGBA, parse_color
+from loupe_tui.core.colors import LABEL_SHADING_ALPHA, RGBA, parse_color
 from loupe_tui.io.pyramid import Pyramid, default_cache_dir
 from loupe_tui.io.source import TimeAxis
 from loupe_tui.io.xarray_layout import other_dims, sort_order
@@ -46,7 +47,7 @@ from loupe_tui.spec_sources import describe_array, describe_time, open_array, op
 
 SPEC_VERSION = 1
 DEFAULT_OPTIONS: dict[str, Any] = {
-    "label_overlays": {"visible": True, "alpha": 60},
+    "label_overlays": {"visible": True, "alpha": LABEL_SHADING_ALPHA},
     "label_strip": {"visible": True},
     "hypnogram": {"visible": True, "zoom": False},
 }
@@ -139,6 +140,12 @@ def _jsonable(values) -> list | None:
 
 
 def _trace_panel(cfg: TraceConfig, cache_dir: Path) -> dict:
+    step = int(cfg.step) if cfg.mode == "dense" else 1
+    if step > 1:
+        # A dense TraceConfig keeps only every step-th trace. The window is given them all
+        # and applies ``step`` itself (an option the Dense dialog changes), so that a
+        # smaller step can show traces the config left out and step is applied once.
+        cfg = replace(cfg, step=1)
     dims, order = other_dims(cfg.data), cfg.trace_order()
     overlays = [{"source": _source(s, dims, order, cache_dir), "color": list(c)}
                 for s, c in zip(cfg.overlay_sources(), cfg.overlay_rgba())]
@@ -147,7 +154,13 @@ def _trace_panel(cfg: TraceConfig, cache_dir: Path) -> dict:
             "names": cfg.trace_names(), "colors": [list(c) for c in cfg.trace_colors()],
             "order_values": _jsonable(cfg.order_values()), "overlays": overlays,
             "markers": _markers(cfg, cache_dir), "gain": float(cfg.gain),
-            "traces_per_page": cfg.traces_per_page}
+            "step": step, "traces_per_page": cfg.traces_per_page, "units": _units(cfg.data)}
+
+
+def _units(da) -> str:
+    """The data's unit (``attrs["units"]``, CF convention; also ``unit``), "" when unknown."""
+    u = da.attrs.get("units", da.attrs.get("unit", ""))
+    return u.strip() if isinstance(u, str) else ""
 
 
 def _markers(cfg: TraceConfig, cache_dir: Path) -> list[dict]:
@@ -170,7 +183,8 @@ def _markers(cfg: TraceConfig, cache_dir: Path) -> list[dict]:
 
 
 def _zip_panel(z: Zip, cache_dir: Path) -> dict:
-    members = [{"source": _source(c.source(), other_dims(c.data), c.trace_order(), cache_dir), "color": list(rgba)}
+    members = [{"source": _source(c.source(), other_dims(c.data), c.trace_order(), cache_dir), "color": list(rgba),
+                "units": _units(c.data)}
                for c, rgba in zip(z.configs, z.config_colors())]
     rows = [{"title": f"{z.on}={_jsonable([key])[0]}", "members": [[int(ci), int(j)] for ci, j in pairs]}
             for key, pairs in z.groups()]

@@ -33,7 +33,7 @@ from render.panels.marks import Marks
 from render.panels.time_axis import TimeAxis
 from render.panels.video import VideoPanel
 from render.state import PlaybackClock, ViewState
-from render.visuals.text import Labels
+from render.visuals.text import Labels, set_dpi
 
 PANEL_RGBA = (22, 22, 28, 255)
 BACKGROUND = tuple(c / 255 for c in PANEL_RGBA)  # one colour: no full-window background pass to fill
@@ -72,6 +72,8 @@ class Window:
         self._small = Labels(font_size=7, anchor_x="left", color=(0.8, 0.8, 0.85, 1))
         self._small_c = Labels(font_size=7, anchor_x="center", color=(0.6, 0.6, 0.65, 1))
         self._placeholder = Labels(font_size=9, anchor_x="center", color=(0.45, 0.45, 0.5, 1))
+        self._scales = Labels(font_size=7, anchor_x="right", color=(0.72, 0.72, 0.78, 1))  # Y scale amounts
+        set_dpi(getattr(canvas, "dpi", None))  # names are fitted to the gutter in the font's real widths
         self._n_px = 0
         self.last_draw_ms = 0.0
         canvas.events.resize.connect(lambda ev: self.state.dirty.add("layout"))
@@ -264,6 +266,7 @@ class Window:
             return [t for t, _, _ in items], [(x / r, y / r) for _, x, y in items]
 
         names = [t for p in self.panels for t in p.texts()]
+        self._scales.set(*split([t for p in self.panels for t in p.scale_texts()]))
         hyp_names, hyp_ticks = self.hypnogram.texts()
         self._names.set(*split(names))
         self._ticks.set(*split(self.axis.texts()))
@@ -283,7 +286,8 @@ class Window:
         self.marks.draw_under(frame)
         for p in self.panels:
             p.draw(frame)
-        self.labels.draw_overlays(frame, [self.layout.data_rect(i) for i in range(len(self.panels))])
+        self.labels.draw_overlays(frame, [self.layout.data_rect(i) for i in range(len(self.panels))],
+                                  [p.shaded for p in self.panels])
         self.marks.draw_selection(frame)  # over the panels: heatmaps are opaque
         if self.events is not None:
             self.events.draw(frame)  # above label shading, by design
@@ -293,7 +297,7 @@ class Window:
         self.hypnogram.draw(frame)
         self.video.draw(frame)
         frame.whole()
-        for labels in (self._names, self._ticks, self._small, self._small_c, self._placeholder):
+        for labels in (self._names, self._scales, self._ticks, self._small, self._small_c, self._placeholder):
             labels.draw(self.canvas)
 
     def render_frame(self) -> float:

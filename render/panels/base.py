@@ -8,6 +8,7 @@ at a rectangle.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -18,6 +19,7 @@ from vispy.gloo import gl
 from loupe_tui.viewspec import OpenPanel
 from render.layout import Rect
 from render.state import ViewState
+from render.visuals.text import screen_dpi, text_width
 
 
 @dataclass
@@ -63,25 +65,102 @@ class Frame:
         return data.x + (np.asarray(t, np.float64) - self.t0) / (self.t1 - self.t0) * data.w
 
 
-#: Name-gutter text: left margin and a generous average advance of its 8 pt font (96 dpi), in pixels.
+#: Name-gutter text: left margin, font size (points) and a generous average advance, in pixels.
 GUTTER_TEXT_X = 9.0
+NAME_PT = 8.0
 FOCUS_RGBA = (110, 140, 255, 255)
 GUTTER_CHAR_PX = 6.2
+#: Height of one line of gutter text (8 pt at 96-100 dpi is 11 px): labels closer than this overlap.
+LINE_PX = 12.0
+#: Y scale of a trace row: the bar's x (pixels left of the data area), colour, label font size.
+SCALE_BAR_DX = 6.0
+SCALE_RGBA = (165, 165, 178, 255)
+SCALE_PT = 7.0
+#: Room the scale bar takes from the right end of the names.
+SCALE_ROOM_PX = 12.0
 
 
-def fit_gutter(text: str, room_px: float, suffix: str = "") -> str:
-    """``text + suffix`` cut with an ellipsis so it fits ``room_px`` (the suffix is kept whole).
+def shorten_middle(text: str, n: int) -> str:
+    """``text`` in at most ``n`` characters, its middle replaced by an ellipsis.
+
+    Both ends are kept (the tail gets the odd character): names that share a head
+    (``region=CA1``, ``region=cortex``) or a tail (``CA1-left``, ``CA3-left``) stay
+    told apart.
+    """
+    if len(text) <= n:
+        return text
+    if n < 2:
+        return text[:max(n, 0)]
+    keep = n - 1
+    tail = (keep + 1) // 2
+    return text[:keep - tail] + "…" + text[len(text) - tail:]
+
+
+def fit_gutter(text: str, room_px: float, suffix: str = "", font_size: float = NAME_PT) -> str:
+    """``text + suffix`` shortened in the middle so that it fits ``room_px`` (measured with
+    the font's own advances); the suffix is kept whole while at least 4 characters of
+    ``text`` fit beside it.
 
     ``room_px`` below a few characters (no gutter: names are drawn over the
     plot) leaves the text as it is.
     """
-    n = int(room_px // GUTTER_CHAR_PX)
-    if n < 4 or len(text) + len(suffix) <= n:
+    return _fit(text, float(room_px), suffix, font_size, screen_dpi())  # the dpi is part of the key
+
+
+@functools.lru_cache(maxsize=16384)
+def _fit(text: str, room_px: float, suffix: str, font_size: float, _dpi: float) -> str:
+    if room_px < 4 * GUTTER_CHAR_PX or text_width(text + suffix, font_size) <= room_px:
         return text + suffix
-    keep = n - len(suffix) - 1
-    if keep < 3:                                   # no room for the suffix too
-        return text[:n - 1] + "…"
-    return text[:keep] + "…" + suffix
+    for tail, shortest in ((suffix, 4), ("", 2)):
+        for n in range(len(text) - 1, shortest - 1, -1):
+            cut = shorten_middle(text, n) + tail
+            if text_width(cut, font_size) <= room_px:
+                return cut
+    return shorten_middle(text, 2)
+
+
+def spread(ys, min_gap: float = LINE_PX) -> list[int]:
+    """Indices of the labels to draw at heights ``ys`` so that none overlaps another.
+
+    Top to bottom, a label is kept when it is at least ``min_gap`` below the last one
+    kept (ties in height keep the earlier index): the same labels for the same layout.
+    """
+    ys = np.asarray(ys, np.float64)
+    keep: list[int] = []
+    last = -np.inf
+    for i in np.argsort(ys, kind="stable"):
+        if ys[i] - last >= min_gap:
+            keep.append(int(i))
+            last = ys[i]
+    return sorted(keep)
+
+
+def nice_amount(limit: float) -> float:
+    """The largest 1, 2 or 5 x 10^k not above ``limit`` (> 0)."""
+    if not np.isfinite(limit) or limit <= 0:
+        return 0.0
+    k = np.floor(np.log10(limit))
+    for m in (5.0, 2.0, 1.0):
+        v = m * 10.0 ** k
+        if v <= limit * (1 + 1e-9):
+            return float(v)
+    return float(10.0 ** (k - 1) * 5.0)
+
+
+def format_amount(value: float, units: str) -> str:
+    """``"100 uV"``, ``"0.5 dF/F"``, ``"2e+04"``: a scale value and its unit."""
+    text = f"{value:.4g}"
+    return f"{text} {units}" if units else text
+
+
+def scale_bar(units_per_px: float, max_px: float, min_px: float = 4.0) -> tuple[float, float] | None:
+    """``(value, length in pixels)`` of a round Y scale bar at most ``max_px`` long, or None
+    when no round value is at least ``min_px`` long (a flat or degenerate row)."""
+    if not np.isfinite(units_per_px) or units_per_px <= 0 or max_px < min_px:
+        return None
+    value = nice_amount(units_per_px * max_px)
+    px = value / units_per_px
+    return (value, px) if px >= min_px else None
 
 
 class Panel:
@@ -147,6 +226,17 @@ class Panel:
     def texts(self) -> list[tuple[str, float, float]]:
         """Labels for the name gutter: ``(text, x, y)`` in framebuffer pixels."""
         return []
+
+    def scale_texts(self) -> list[tuple[str, float, float]]:
+        """Y scale labels, right-aligned at ``x``: ``(text, x, y)`` in framebuffer pixels."""
+        return []
+
+    @property
+    def shaded(self) -> bool:
+        """Whether label shading goes over this panel by default. Not over heatmaps: a tint
+        changes the colours that the colormap gives meaning to (a thin state band goes
+        above them instead)."""
+        return self.kind != "heatmap"
 
     def draw_focus_bar(self, frame: Frame) -> None:
         """A bar at the gutter's left edge while Tab has focused this panel (heatmaps, rasters:

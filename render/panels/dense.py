@@ -1,25 +1,37 @@
 """Dense traces: many traces on one axis, EEG style, with vertical paging.
 
-Each visible trace is mean-subtracted (mean of the window), scaled by one
-panel-wide amplitude times ``gain``, and offset vertically: evenly, or by
-its ``order_by`` value when that is numeric (depth). With
-``traces_per_page`` only one page of traces is fetched and drawn; a
-scrollbar at the right edge shows where the page is.
+The spec holds every trace of the config (before ``step``). The panel shows
+every ``step``-th of them, ``traces_per_page`` at a time (pages counted among
+the stepped traces: ``ceil(ceil(n / step) / traces_per_page)`` pages, the last
+one showing the last ``traces_per_page`` traces); a scrollbar at the right
+edge shows where the page is. Each shown trace is mean-subtracted (mean of
+the window), scaled by one panel-wide amplitude times ``gain``, and offset
+vertically: evenly, or by its ``order_by`` value when that is numeric (depth).
+
+Names are shortened in the middle to fit the gutter; where they would overlap,
+some are left out (top to bottom, always the same ones for the same layout). A
+Y scale bar in the data's units sits at the bottom of the gutter.
 
 Options (target ``dense`` or ``panel:<i>``): ``{"gain": 2.0}`` (absolute),
-``{"page": 1}``, ``{"first": 32}`` (first trace shown), ``{"visible": false}``.
+``{"step": 2}``, ``{"traces_per_page": 10}`` (None: all), ``{"page": 1}`` (from 0),
+``{"first": 32}`` (first shown trace, counted among the stepped ones),
+``{"visible": false}``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from render.panels.base import Frame, Panel
+from render.panels.base import (
+    GUTTER_TEXT_X, LINE_PX, SCALE_BAR_DX, SCALE_RGBA, SCALE_ROOM_PX, Frame, Panel, fit_gutter, format_amount,
+    scale_bar, spread,
+)
 from render.visuals.columns import TraceColumns
 from render.visuals.rects import Rects
 
 #: Target peak-to-peak of a typical trace, in trace spacings, at gain 1.
 SPACING_FILL = 0.6
+OPTIONS = ("gain", "step", "traces_per_page", "page", "first", "visible")
 
 
 class DenseTraces(Panel):
@@ -31,17 +43,20 @@ class DenseTraces(Panel):
         super().__init__(op, index, state)
         self.names = list(self.spec["names"])
         self.colors = np.asarray(self.spec["colors"], np.float32)
+        self.units = str(self.spec.get("units") or "")
         self.pyramid = op.sources[0].pyramid
-        n = len(self.names)
-        self.per_page = int(self.spec.get("traces_per_page") or n) or 1
+        self.step = max(int(self.spec.get("step") or 1), 1)
+        self.per_page: int | None = int(self.spec["traces_per_page"]) if self.spec.get("traces_per_page") else None
         self.first = 0
         self.gain = float(self.spec.get("gain", 1.0))
         self.visible = True
         self.lines = TraceColumns()
         self._chrome = Rects()
         self._typical = _typical_peak_to_peak(self.pyramid)
-        self._positions = _positions(self.spec.get("order_values"), n)
+        self._positions = trace_positions(self.spec.get("order_values"), len(self.names))
         self._mean: np.ndarray | None = None
+        self._window: tuple[float, float, int] | None = None
+        self._fetched: np.ndarray | None = None   # the traces whose columns are uploaded
 
     def weight(self):
         return 8.0, 120.0
@@ -53,26 +68,47 @@ class DenseTraces(Panel):
         return "dense"
 
     @property
+    def stepped(self) -> np.ndarray:
+        """Indices (into the spec's traces) of every ``step``-th trace: what pages go through."""
+        return np.arange(0, len(self.names), self.step)
+
+    @property
+    def page_size(self) -> int:
+        return min(self.per_page or len(self.stepped), len(self.stepped)) or 1
+
+    @property
     def shown(self) -> np.ndarray:
-        """Indices of the traces on the current page."""
-        return np.arange(self.first, min(self.first + self.per_page, len(self.names)))
+        """Indices (into the spec's traces) of the traces on the current page."""
+        return self.stepped[self.first:self.first + self.page_size]
 
     def set_option(self, target, options):
-        n = len(self.names)
-        if "gain" in options and float(options["gain"]) > 0:
+        before = self.shown
+        first_shown = int(before[0]) if len(before) else 0
+        if "gain" in options and options["gain"] is not None and float(options["gain"]) > 0:
             self.gain = float(options["gain"])
-        if "page" in options:
-            self.first = int(options["page"]) * self.per_page
-        if "first" in options:
+        if "step" in options and options["step"] is not None and int(options["step"]) >= 1:
+            self.step = int(options["step"])
+            self.first = first_shown // self.step        # the page starts where it did
+        if "traces_per_page" in options:
+            tpp = options["traces_per_page"]
+            self.per_page = int(tpp) if tpp is not None and int(tpp) >= 1 else None
+        if "page" in options and options["page"] is not None:
+            self.first = int(options["page"]) * self.page_size
+        if "first" in options and options["first"] is not None:
             self.first = int(options["first"])
-        self.first = int(min(max(self.first, 0), max(n - self.per_page, 0)))
+        self.first = int(min(max(self.first, 0), max(len(self.stepped) - self.page_size, 0)))
         if "visible" in options:
             self.visible = bool(options["visible"])
-        self._update_table()
-        return [k for k in options if k not in ("gain", "page", "first", "visible")]
+        if self._window is not None and not np.array_equal(self.shown, self._fetched):
+            self.update(*self._window)                  # other traces: fetch their columns now
+        else:
+            self._update_table()
+        return [k for k in options if k not in OPTIONS]
 
     def update(self, t0, t1, n_px):
-        wd = self.pyramid.window(t0, t1, n_px, self.shown)
+        self._window = (t0, t1, n_px)
+        self._fetched = shown = self.shown
+        wd = self.pyramid.window(t0, t1, n_px, shown)
         if wd.raw:
             self.lines.set_samples(wd.lo, (wd.times - t0) / (t1 - t0), n_px)
             mids = wd.lo
@@ -86,54 +122,85 @@ class DenseTraces(Panel):
         self._update_table()
 
     def _bases(self) -> np.ndarray:
-        """NDC y of each shown trace (top to bottom) and the spacing between them."""
+        """NDC y of each shown trace (top to bottom)."""
         pos = self._positions[self.shown]
+        if not len(pos):
+            return np.zeros(0)
         lo, hi = pos.min(), pos.max()
         k = len(pos)
         margin = 1.0 / max(k, 1)
         frac = (pos - lo) / (hi - lo) if hi > lo else np.full(k, 0.5)
         return 1.0 - margin - frac * (2.0 - 2 * margin)
 
+    def _scale(self) -> float:
+        """NDC per data unit (the same for every shown trace)."""
+        return self.gain * SPACING_FILL * (2.0 / max(len(self.shown), 1)) / self._typical
+
     def _update_table(self) -> None:
         shown = self.shown
         k = len(shown)
         if self._mean is None or len(self._mean) != k:
             return
-        spacing = 2.0 / max(k, 1)
-        scale = np.full(k, self.gain * SPACING_FILL * spacing / self._typical)
         rgba = self.colors[shown].copy()
         if not self.visible:
             rgba[:, 3] = 0
-        self.lines.set_table(self._mean, scale, self._bases(), np.full(k, -1.0), np.full(k, 1.0), rgba)
+        self.lines.set_table(self._mean, np.full(k, self._scale()), self._bases(), np.full(k, -1.0), np.full(k, 1.0),
+                             rgba)
+
+    def scale(self) -> tuple[float, float] | None:
+        """``(amount, bar length in pixels)`` of the panel's Y scale, or None."""
+        if self.gutter_room < 40 or not self.visible:
+            return None
+        px_per_unit = self._scale() * self.data.h / 2.0
+        spacing_px = self.data.h / max(len(self.shown), 1)
+        return scale_bar(1.0 / px_per_unit, min(0.4 * self.data.h, max(spacing_px, 30.0)))
 
     def draw(self, frame: Frame) -> None:
         size = frame.viewport(self.rect)
-        n = len(self.names)
+        m = len(self.stepped)
+        gx = self.data.x - self.rect.x
         rects, colors = [], []
         if frame.state.focus in ("dense", f"panel:{self.index}"):
-            gx = self.data.x - self.rect.x
             rects.append((gx, 0, gx + self.data.w, self.rect.h))
             colors.append((40, 40, 64, 255))
-        if self.per_page < n:  # scrollbar in the right padding
+        if self.page_size < m:  # scrollbar in the right padding
             x = self.data.x1 - self.rect.x + 3
-            top = self.first / n * self.rect.h
-            bottom = (self.first + len(self.shown)) / n * self.rect.h
+            top = self.first / m * self.rect.h
+            bottom = (self.first + len(self.shown)) / m * self.rect.h
             rects += [(x, 0, x + 6, self.rect.h), (x, top, x + 6, bottom)]
             colors += [(40, 40, 48, 255), (150, 150, 170, 255)]
+        bar = self.scale()
+        if bar is not None:
+            x, y1 = gx - SCALE_BAR_DX, self.data.y1 - self.rect.y - 3
+            y0 = y1 - bar[1]
+            rects += [(x - 1, y0, x + 1, y1), (x - 1, y0 - 1, x + 3, y0 + 1), (x - 1, y1 - 1, x + 3, y1 + 1)]
+            colors += [SCALE_RGBA] * 3
         if rects:
             self._chrome.set(np.array(rects, np.float32), np.array(colors, np.float32))
             self._chrome.draw(size)
         self.lines.draw(frame.viewport(self.data))
 
+    def _scale_label(self) -> tuple[str, float] | None:
+        bar = self.scale()
+        if bar is None:
+            return None
+        return format_amount(bar[0], self.units), self.data.y1 - 3 - bar[1] / 2
+
     def texts(self):
         shown = self.shown
         ys = self.data.y + (1.0 - self._bases()) / 2.0 * self.data.h
-        gap = self.data.h / max(len(shown), 1)
-        step = max(1, int(np.ceil(11.0 / max(gap, 1e-6))))
-        return [(self.names[i], 9.0, y) for i, y in list(zip(shown, ys))[::step]]
+        label = self._scale_label()
+        free = np.ones(len(ys), bool) if label is None else np.abs(ys - label[1]) >= LINE_PX
+        idx = np.flatnonzero(free)
+        room = self.gutter_room - SCALE_ROOM_PX
+        return [(fit_gutter(self.names[shown[i]], room), GUTTER_TEXT_X, float(ys[i])) for i in idx[spread(ys[idx])]]
+
+    def scale_texts(self):
+        label = self._scale_label()
+        return [] if label is None else [(label[0], self.data.x - SCALE_BAR_DX - 5, label[1])]
 
 
-def _positions(order_values, n: int) -> np.ndarray:
+def trace_positions(order_values, n: int) -> np.ndarray:
     """Vertical position of every trace (0 = top): by numeric ``order_by`` value, else evenly."""
     if order_values is not None and len(order_values) == n:
         try:

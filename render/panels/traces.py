@@ -7,6 +7,11 @@ share an x axis; their Y range is per row: autorange over the window
 (default), the whole recording (``"yrange": "global"``) or fixed
 (``ymin``/``ymax``), times a Y zoom.
 
+Each row has a Y scale in the data's units (``units`` of the spec, from the
+DataArray's ``attrs["units"]``): a bar of a round amount (1-2-5) at the right
+edge of the name gutter, at most half the row tall, labelled ``"100 uV"``. It
+follows the row's range, so Y zoom and fixed ranges change it.
+
 Options (target ``trace:<name>``, or ``traces`` / ``panel:<i>`` for all rows):
 ``{"autorange": true}``, ``{"yrange": "auto" | "global"}``,
 ``{"ymin": a, "ymax": b}``, ``{"yzoom": 2.0}``, ``{"visible": false}``.
@@ -19,12 +24,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from loupe_tui.io.pyramid import Pyramid
-from render.panels.base import GUTTER_TEXT_X, Frame, Panel, fit_gutter
+from render.panels.base import (
+    GUTTER_TEXT_X, LINE_PX, NAME_PT, SCALE_BAR_DX, SCALE_PT, SCALE_RGBA, SCALE_ROOM_PX, Frame, Panel, fit_gutter,
+    format_amount, scale_bar,
+)
 from render.visuals.columns import TraceColumns
 from render.visuals.rects import Rects
+from render.visuals.text import text_width
 
 ROW_PAD_PX = 2.0
 MARKER_PX = 5.0
+#: Rows at least this tall write the scale under the name; lower ones beside it.
+TWO_LINE_ROW_PX = 26.0
+#: Beside the scale, a name keeps at least this room (about 9 characters) or the scale is left out.
+ONE_LINE_NAME_PX = 48.0
+#: The scale bar is at most this share of the row's usable height.
+SCALE_SHARE = 0.5
 
 
 @dataclass(eq=False)
@@ -48,6 +63,7 @@ class StackedTraces(Panel):
     def __init__(self, op, index, state):
         super().__init__(op, index, state)
         self.row_names = self._row_names()
+        self.row_units = self._row_units()
         self.layers = self._build_layers()
         n = len(self.row_names)
         self.row_opts: list[dict] = [{} for _ in range(n)]
@@ -61,6 +77,10 @@ class StackedTraces(Panel):
     # -- construction (Zip overrides these) ----------------------------------
     def _row_names(self) -> list[str]:
         return list(self.spec["names"])
+
+    def _row_units(self) -> list[str]:
+        """The unit of each row's values ("" when unknown)."""
+        return [str(self.spec.get("units") or "")] * len(self.row_names)
 
     def _build_layers(self) -> list[Layer]:
         n = len(self.spec["names"])
@@ -200,6 +220,7 @@ class StackedTraces(Panel):
         rh = self.data.h / max(n, 1)
         gx = self.data.x - self.rect.x
         rects, colors = [], []
+        scales = {r: self.scales()[r] for r, _, label, _, _ in self._gutter() if label is not None}
         for r in range(n):
             y = r * rh
             if f"trace:{self.row_names[r]}" == frame.state.focus or (frame.state.focus in (f"panel:{self.index}",)):
@@ -208,8 +229,14 @@ class StackedTraces(Panel):
             if r:
                 rects.append((gx, y - 0.5, gx + self.data.w, y + 0.5))
                 colors.append((48, 48, 56, 255))
-            rects.append((2, y + rh / 2 - 4, 6, y + rh / 2 + 4))
+            chip = y + rh / 2 - (LINE_PX / 2 if r in scales and rh >= TWO_LINE_ROW_PX else 0.0)  # by the name
+            rects.append((2, chip - 4, 6, chip + 4))
             colors.append(self.layers[0].colors[r] if r < len(self.layers[0].colors) else (200, 200, 200, 255))
+        for r, (_, px) in scales.items():          # Y scale: a bar with caps towards the data
+            cy, x = (r + 0.5) * rh, gx - SCALE_BAR_DX
+            y0, y1 = cy - px / 2, cy + px / 2
+            rects += [(x - 1, y0, x + 1, y1), (x - 1, y0 - 1, x + 3, y0 + 1), (x - 1, y1 - 1, x + 3, y1 + 1)]
+            colors += [SCALE_RGBA] * 3
         self._chrome.set(np.array(rects).reshape(-1, 4), np.array(colors).reshape(-1, 4))
         self._chrome.draw(size)
 
@@ -252,12 +279,67 @@ class StackedTraces(Panel):
         if rects:
             self._markers.set(np.concatenate(rects), np.concatenate(colors))
 
-    def texts(self):
+    # -- Y scale and names ----------------------------------------------------------
+    def scales(self) -> dict[int, tuple[float, float]]:
+        """Per shown row: ``(amount, bar length in pixels)`` of its Y scale (rows too low
+        for one, hidden rows and panels without a name gutter have none)."""
         n = len(self.row_names)
         rh = self.data.h / max(n, 1)
-        step = max(1, int(np.ceil(11.0 / max(rh, 1e-6))))
-        return [(fit_gutter(self.row_names[r], self.gutter_room), GUTTER_TEXT_X, self.data.y + (r + 0.5) * rh)
-                for r in range(0, n, step)]
+        usable = rh - 2 * ROW_PAD_PX
+        if self.gutter_room < 40 or rh < LINE_PX or len(self._ranges) != n:
+            return {}
+        out = {}
+        for r in range(n):
+            lo, hi = self._ranges[r]
+            if not self.row_opts[r].get("visible", True):
+                continue
+            bar = scale_bar((hi - lo) / usable, SCALE_SHARE * usable)
+            if bar is not None:
+                out[r] = bar
+        return out
+
+    def _gutter(self) -> list[tuple[int, str, str | None, float, float]]:
+        """Per row with a name: ``(row, name, scale label or None, y of the name, y of the label)``.
+
+        Rows too low for two lines write the scale beside the name, when every such
+        name keeps room for about nine characters (or fits whole); otherwise those rows
+        have no scale (names come first, and no bar goes without its amount).
+        """
+        n = len(self.row_names)
+        rh = self.data.h / max(n, 1)
+        step = max(1, int(np.ceil(LINE_PX / max(rh, 1e-6))))
+        room = self.gutter_room - SCALE_ROOM_PX
+        scales = self.scales()
+        one_line = rh < TWO_LINE_ROW_PX
+        if one_line and any(not self._beside(self.row_names[r], scales[r][0], r, room)
+                            for r in range(0, n, step) if r in scales):
+            scales = {}
+        out = []
+        for r in range(0, n, step):
+            cy = self.data.y + (r + 0.5) * rh
+            name, label = self.row_names[r], None
+            if r in scales:
+                label = format_amount(scales[r][0], self.row_units[r])
+            if label is None:
+                out.append((r, fit_gutter(name, self.gutter_room), None, cy, cy))
+            elif rh >= TWO_LINE_ROW_PX:      # the name above the row's middle, the scale under it
+                out.append((r, fit_gutter(name, room), label, cy - LINE_PX / 2, cy + LINE_PX / 2))
+            else:                            # one line: the name gives up room to the scale
+                left = room - text_width(label, SCALE_PT) - 6
+                out.append((r, fit_gutter(name, left), label, cy, cy))
+        return out
+
+    def _beside(self, name: str, amount: float, r: int, room: float) -> bool:
+        """Whether ``name`` keeps enough room with the scale label of row ``r`` beside it."""
+        left = room - text_width(format_amount(amount, self.row_units[r]), SCALE_PT) - 6
+        return text_width(name, NAME_PT) <= left or left >= ONE_LINE_NAME_PX
+
+    def texts(self):
+        return [(name, GUTTER_TEXT_X, y) for _, name, _, y, _ in self._gutter()]
+
+    def scale_texts(self):
+        x = self.data.x - SCALE_BAR_DX - 5
+        return [(label, x, y) for _, _, label, _, y in self._gutter() if label is not None]
 
 
 def _nan_reduce(fn, a: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 A :class:`~render.panels.traces.StackedTraces` whose rows are the ``on``
 values and whose layers are the zipped arrays: array ``i`` draws, in row
-``r``, its channel whose ``on`` value is row ``r``'s (when it has one).
+``r``, its channel whose ``on`` value is row ``r``'s (when it has one). A row's
+Y scale names a unit when its arrays share one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ class ZipTraces(StackedTraces):
 
     def _row_names(self) -> list[str]:
         return [str(r["title"]) for r in self.spec["rows"]]
+
+    def _row_units(self) -> list[str]:
+        """A row's unit when its arrays agree on one (they share the row's Y range), else ""."""
+        members = self.spec["members"]
+        out = []
+        for row in self.spec["rows"]:
+            units = {str(members[ci].get("units") or "") for ci, _ in row["members"]}
+            out.append(units.pop() if len(units) == 1 else "")
+        return out
 
     def _build_layers(self) -> list[Layer]:
         layers = []

@@ -10,6 +10,8 @@ draw call, well under a millisecond.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from vispy import gloo
 from vispy.visuals.text.text import FontManager, _text_to_vbo
@@ -49,6 +51,36 @@ void main() {
 """
 
 _FONTS = FontManager(method="cpu")  # one atlas per process, shared by every Labels
+_DPI = [96.0]                       # the screen's, set by the window (text sizes are in points)
+
+
+def set_dpi(dpi: float | None) -> None:
+    """The canvas's dots per inch, which turn font points into pixels (for :func:`text_width`)."""
+    if dpi and dpi > 0:
+        _DPI[0] = float(dpi)
+
+
+def screen_dpi() -> float:
+    """The dots per inch text is laid out with (96 until the window says)."""
+    return _DPI[0]
+
+
+def text_width(text: str, font_size: float, bold: bool = False) -> float:
+    """Width in pixels of ``text`` as :class:`Labels` lays it out (advances and kerning of
+    the glyphs; no GL needed), so that names are cut only when they do not fit."""
+    return _em_width(text, bold) * font_size / 72.0 * _DPI[0]
+
+
+@functools.lru_cache(maxsize=16384)
+def _em_width(text: str, bold: bool) -> float:
+    font = _FONTS.get_font("OpenSans", bold, False)
+    ratio = 1.0 / font.ratio
+    total, prev = 0.0, None
+    for ch in text:
+        glyph = font[ch]
+        total += glyph["advance"] * ratio + (glyph["kerning"].get(prev, 0.0) * ratio if prev is not None else 0.0)
+        prev = ch
+    return total / font._lowres_size
 
 
 class Labels:

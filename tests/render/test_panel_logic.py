@@ -8,9 +8,10 @@ import numpy as np
 
 from loupe_tui import protocol as P
 from render.layout import GUTTER, Rect
-from render.panels.base import GUTTER_CHAR_PX, GUTTER_TEXT_X, fit_gutter
+from render.panels.base import GUTTER_TEXT_X, NAME_PT, fit_gutter
 from render.panels.raster import RasterPanel
 from render.panels.traces import StackedTraces
+from render.visuals.text import text_width
 
 
 def _traces(lo: float, hi: float) -> StackedTraces:
@@ -43,10 +44,11 @@ def test_yzoom_above_one_makes_the_trace_taller_and_keeps_autorange():
     assert hi - lo > 16.0
 
 
-def test_fit_gutter_cuts_with_an_ellipsis_and_keeps_the_suffix():
+def test_fit_gutter_cuts_the_middle_and_keeps_the_suffix():
     assert fit_gutter("EEG", 90.0) == "EEG"
     got = fit_gutter("region=hippocampus-CA1-left", 90.0, " (12)")
-    assert got.endswith("… (12)") and len(got) * GUTTER_CHAR_PX <= 90.0
+    assert got.startswith("region") and got.endswith("left (12)") and "…" in got   # both ends kept
+    assert text_width(got, NAME_PT) <= 90.0
     assert fit_gutter("a long name over the plot", 0.0) == "a long name over the plot"   # no gutter at all
 
 
@@ -56,8 +58,8 @@ def test_raster_titles_stay_in_the_gutter():
     p.events = SimpleNamespace(n_rows=120)
     p.rect, p.data = Rect(0, 20, 738, 200), Rect(GUTTER, 20, 634, 200)
     (text, x, _), = p.texts()
-    assert x == GUTTER_TEXT_X and x + len(text) * GUTTER_CHAR_PX <= GUTTER
-    assert text.startswith("region=") and text.endswith("… (120)")
+    assert x == GUTTER_TEXT_X and x + text_width(text, NAME_PT) <= GUTTER
+    assert text.startswith("regio") and text.endswith("phere (120)") and "…" in text
     p.spec = {"title": "A"}
     assert p.texts()[0][0] == "A (120 rows)"
 
