@@ -88,7 +88,7 @@ class TraceConfig:
                 raise fail(p, f"must be a coordinate name (str), got {getattr(self, p)!r}")
         self._time: TimeAxis = data_problem(time_axis_of, self.data)
         self._dims = other_dims(self.data)
-        n = int(np.prod([self.data.sizes[d] for d in self._dims], dtype=np.int64))
+        n = self._n_all = int(np.prod([self.data.sizes[d] for d in self._dims], dtype=np.int64))
         keys = None if self.order_by is None else param_problem(per_trace_values, self.data, self.order_by, "order_by")
         order = sort_order(n, keys, self.descending)
         self._order = order[:: self.step] if self.mode == "dense" else order
@@ -132,6 +132,11 @@ class TraceConfig:
     def n_traces(self) -> int:
         """Traces shown (after ``step`` in dense mode)."""
         return len(self._order)
+
+    @property
+    def n_all_traces(self) -> int:
+        """Every trace of the data, before ``step`` (what the dense controls page through)."""
+        return self._n_all
 
     def trace_order(self) -> list[int]:
         """Flat trace indices (C order over non-time dims) in display order."""

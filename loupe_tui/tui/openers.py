@@ -167,7 +167,9 @@ class Openers:
             return Change(message="no dense traces (TraceConfig(mode='dense'))")
         current = self.view.dense or dense.DenseSettings(gain=cfgs[0].gain, step=cfgs[0].step,
                                                          traces_per_page=cfgs[0].traces_per_page)
-        return dense.DenseDialog(current, n_traces=cfgs[0].n_traces), lambda r: self.view.set_dense(r.settings)
+        # pages are counted over every trace (the window applies the step to all of them)
+        return (dense.DenseDialog(current, n_traces=cfgs[0].n_all_traces),
+                lambda r: self.view.set_dense(r.settings))
 
     def _heatmap(self):
         panels = [p for c in self._configs(C.HeatmapConfig) for p in c.panels()]

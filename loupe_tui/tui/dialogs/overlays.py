@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from loupe_tui.core.colors import LABEL_SHADING_ALPHA
 from loupe_tui.tui.dialogs.form import Field, FormDialog
 
 __all__ = ["OverlayResult", "LabelOverlayDialog", "DEFAULT_ALPHA"]
 
 #: The GL window's label shading until the user sets one.
-DEFAULT_ALPHA = 60
+DEFAULT_ALPHA = LABEL_SHADING_ALPHA
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class LabelOverlayDialog(FormDialog[OverlayResult]):
 
     TITLE_TEXT = "Interval label overlays"
 
-    def __init__(self, alpha: int = 60, visible: bool = True):
+    def __init__(self, alpha: int = DEFAULT_ALPHA, visible: bool = True):
         self.alpha, self.shown = alpha, visible
         super().__init__()
 
