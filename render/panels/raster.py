@@ -1,8 +1,11 @@
 """Raster panels: discrete events as short vertical ticks, one row per ``order_by`` value.
 
-The ticks of a window (at most one per row and pixel column when there are
-more events than cells) come from :class:`render.prep.raster.RasterIndex`;
-they are drawn as thin rectangles in one call.
+A window with at most one event per (row, pixel column) cell on average
+draws every event as a thin rectangle (:meth:`RasterIndex.window`), in one
+call. A window with more events than cells (24 h of 2 M spikes) draws the
+cells instead: one texel per cell whose opacity grows with its number of
+events (:meth:`RasterIndex.density`), as a band of ``event_height`` of the
+row, so a frame costs the same whatever the number of events.
 
 Options (target ``raster`` or ``panel:<i>``): ``{"proportional": bool}``
 (Loupe's Proportional Raster Plots, on by default: heights follow row
@@ -19,6 +22,7 @@ import numpy as np
 from render.panels.base import GUTTER_CHAR_PX, GUTTER_TEXT_X, Frame, Panel, fit_gutter
 from render.prep.raster import RasterIndex
 from render.visuals.rects import Rects
+from render.visuals.row_bands import RowBands
 
 OPTIONS = ("proportional", "brightness", "event_height", "thickness", "visible")
 ROW_PX = 6.0  # height per row when proportional
@@ -39,6 +43,8 @@ class RasterPanel(Panel):
         self.opts = {"proportional": True, "brightness": 1.0, "event_height": 0.8, "thickness": 1.0,
                      "visible": True}
         self._ticks = Rects()
+        self._cells = RowBands()
+        self.draws_cells = False  # the last window drew the density image, not ticks
         self._window: tuple | None = None
 
     def weight(self):
@@ -66,16 +72,29 @@ class RasterPanel(Panel):
     def update(self, t0, t1, n_px):
         self._window = (t0, t1, n_px)
         o = self.opts
-        f = self.events.window(t0, t1, n_px, max(self.data.h, 1.0), event_height=min(max(o["event_height"], 0.05), 1.0),
-                               brightness=max(o["brightness"], 0.0), thickness_px=max(o["thickness"], 0.5))
+        brightness = max(o["brightness"], 0.0)
+        self.draws_cells = self.events.wants_density(t0, t1, n_px)
+        if self.draws_cells:
+            self._cells.set_image(self.events.density(t0, t1, n_px, brightness=brightness).rgba)
+            return
+        f = self.events.window(t0, t1, n_px, max(self.data.h, 1.0), event_height=self._event_height(),
+                               brightness=brightness, thickness_px=max(o["thickness"], 0.5), decimate=False)
         half = f.thickness_px / 2
         rects = np.stack([f.x - half, f.y0, f.x + half, f.y1], axis=-1) if len(f) else np.zeros((0, 4))
         self._ticks.set(rects, f.rgba if len(f) else np.zeros((0, 4)))
 
+    def _event_height(self) -> float:
+        return min(max(self.opts["event_height"], 0.05), 1.0)
+
     def draw(self, frame: Frame) -> None:
         self.draw_focus_bar(frame)
-        if self.opts["visible"]:
-            self._ticks.draw(frame.viewport(self.data))
+        if not self.opts["visible"]:
+            return
+        size = frame.viewport(self.data)
+        if self.draws_cells:
+            self._cells.draw(size, max(self.data.h, 1.0) / max(self.events.n_rows, 1), self._event_height())
+        else:
+            self._ticks.draw(size)
 
     def texts(self):
         title = self.spec.get("title") or "raster"

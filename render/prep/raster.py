@@ -1,4 +1,4 @@
-"""Raster plots: the events of a window as arrays for one GL line draw.
+"""Raster plots: the events of a window as ticks, or as a density image when they outnumber the cells.
 
 One :class:`RasterIndex` per :class:`loupe_tui.io.events.RasterPanel` (one
 ``split_by`` subplot). It sorts the events by time once, so a window is two
@@ -8,11 +8,17 @@ One :class:`RasterIndex` per :class:`loupe_tui.io.events.RasterPanel` (one
 ``alpha_range`` already in the alpha channel.
 
 Each event is a vertical tick at its time, centred in its row, spanning
-``event_height`` of the row height, ``thickness_px`` wide. When a window holds
-more events than ``n_rows * n_px`` (e.g. 24 h of 2 M spikes), only the
-event of highest alpha in each (row, pixel column) cell is kept (the first
-in time on ties): every cell that had an event still has one, and the draw
-is bounded by the pixels, not by the recording.
+``event_height`` of the row height, ``thickness_px`` wide
+(:meth:`RasterIndex.window`). When a window holds more events than
+``n_rows * n_px`` cells (e.g. 24 h of 2 M spikes), :meth:`RasterIndex.density`
+gives instead one RGBA value per (row, pixel column) cell, whose opacity
+grows with the number of events in the cell (:func:`density_level`). It
+costs O(cells x log events), whatever the number of events in the window:
+the index also keeps the events in (row, time) order with running sums of
+their opacity, so a cell's count and opacity sum are differences of two
+``searchsorted`` results. (``window(..., decimate=True)`` keeps one tick per
+cell instead; it costs a pass over the window's events and draws up to one
+rectangle per cell, which is what made a 24 h frame slow.)
 
 :func:`subplot_heights` sizes the subplots: Loupe's "Proportional Raster
 Plots" (on by default) gives each subplot a height proportional to its row
@@ -27,6 +33,11 @@ from typing import Any
 
 import numba
 import numpy as np
+
+from loupe_tui.io.columns import column_borders
+
+#: A cell is fully opaque (before ``brightness``) at this percentile of the window's non-empty cells.
+FULL_PERCENTILE = 99.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +91,51 @@ class RasterFrame:
         return np.repeat(self.rgba, 2, axis=0)
 
 
+@dataclass(frozen=True, eq=False)
+class RasterDensity:
+    """One window of one raster subplot as cells: one RGBA value per (row, pixel column).
+
+    Cell ``(r, j)`` holds the events of row ``r`` in pixel column ``j``,
+    ``[t0 + j * w, t0 + (j + 1) * w)`` with ``w = (t1 - t0) / n_px`` (the
+    columns of :func:`loupe_tui.io.columns.column_borders`).
+
+    Attributes
+    ----------
+    rgba : ndarray
+        ``(n_rows, n_px, 4)`` uint8, row 0 at the top: the events' colour
+        (their opacity-weighted mean when a row mixes colours) and an opacity
+        from :func:`density_level`, both times ``brightness`` (clipped).
+        Cells without events are transparent.
+    counts : ndarray
+        ``(n_rows, n_px)`` int64 events per cell.
+    weights : ndarray
+        ``(n_rows, n_px)`` float64 sum of the events' opacities (0-1 each):
+        what a cell's brightness follows, so ``alpha_by`` still fades weak events.
+    full : float
+        The weight drawn fully opaque (before ``brightness``): the
+        ``FULL_PERCENTILE`` of the non-empty cells' weights, at least 1.
+    n_in_window : int
+        Events in the window.
+    """
+
+    rgba: np.ndarray
+    counts: np.ndarray
+    weights: np.ndarray
+    full: float
+    n_in_window: int
+
+
+def density_level(weights: np.ndarray, full: float) -> np.ndarray:
+    """Opacity (0-1) of cells whose events' opacities sum to ``weights``.
+
+    ``log1p(weights) / log1p(full)``, clipped to 1: a cell holding one fully
+    opaque event next to cells of a hundred is still visible, and busier
+    cells are brighter. With ``full = 1`` a cell of one event of opacity
+    ``a`` gets about ``a`` (``log1p(a) / log 2``), close to its tick.
+    """
+    return np.minimum(np.log1p(np.asarray(weights, np.float64)) / np.log1p(max(float(full), 1.0)), 1.0)
+
+
 class RasterIndex:
     """Time-sorted events of one raster subplot, ready for window queries.
 
@@ -100,6 +156,37 @@ class RasterIndex:
         self._alpha = np.ascontiguousarray(self.rgba[:, 3])
         for a in (self.times, self.rows, self.rgba):
             a.flags.writeable = False  # window results may be views of these
+        self._build_cells()
+
+    def _build_cells(self) -> None:
+        """The (row, time) order behind :meth:`density`: sort keys and running opacity sums.
+
+        An event's key is ``row * n + p``, ``p`` its place in the time order:
+        increasing along rows, then times, exact (no float arithmetic), so
+        "events of row ``r`` before time ``t``" is one ``searchsorted`` of
+        ``r * n + searchsorted(times, t)``. 8 bytes an event for up to 16 M
+        events of up to ``2**31 / n`` rows (16 above that).
+        """
+        n = self.n_events
+        by_row = np.argsort(self.rows, kind="stable")  # stable: time order kept within a row
+        rows = self.rows[by_row].astype(np.int64)
+        top = max(int(rows[-1]) + 1 if n else 0, self.n_rows) + 1
+        kdt = np.int32 if top * max(n, 1) < 2**31 else np.int64
+        self._keys = (rows * n + by_row).astype(kdt)
+        alpha = self._alpha[by_row]
+        cdt = np.uint32 if n * 255 < 2**32 else np.uint64
+        self._cum_alpha = np.concatenate([np.zeros(1, cdt), np.cumsum(alpha, dtype=cdt)])
+        rgb = self.rgba[by_row, :3]
+        changes = (rgb[1:] != rgb[:-1]).any(axis=1) & (rows[1:] == rows[:-1])
+        self._row_rgb = np.zeros((self.n_rows, 3), np.uint8)
+        self._cum_rgb = None
+        if changes.any():  # some row mixes colours: running sums of opacity-weighted colour
+            w = rgb.astype(np.uint64) * alpha[:, None]
+            self._cum_rgb = np.concatenate([np.zeros((1, 3), np.uint64), np.cumsum(w, axis=0, dtype=np.uint64)])
+        elif n:
+            first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            inside = rows[first] < self.n_rows
+            self._row_rgb[rows[first][inside]] = rgb[first][inside]
 
     @property
     def n_rows(self) -> int:
@@ -108,6 +195,55 @@ class RasterIndex:
     @property
     def n_events(self) -> int:
         return len(self.times)
+
+    def wants_density(self, t0: float, t1: float, n_px: int) -> bool:
+        """Whether ``[t0, t1)`` holds more events than the ``n_rows * n_px`` cells (draw :meth:`density`)."""
+        i, j = self.span(t0, t1)
+        return j - i > self.n_rows * int(n_px)
+
+    def density(self, t0: float, t1: float, n_px: int, *, brightness: float = 1.0) -> RasterDensity:
+        """The cells of ``[t0, t1)`` drawn ``n_px`` wide: counts, opacity sums and their RGBA.
+
+        Parameters
+        ----------
+        t0, t1 : float
+            Window (seconds, half-open).
+        n_px : int
+            Pixel columns of the subplot.
+        brightness : float
+            Factor (>= 0) on the colour and opacity of every cell (clipped to 255).
+
+        Returns
+        -------
+        RasterDensity
+        """
+        borders = column_borders(t0, t1, n_px)
+        if brightness < 0:
+            raise ValueError("brightness must be >= 0")
+        n, n_rows, n_px = self.n_events, self.n_rows, int(n_px)
+        before = np.searchsorted(self.times, borders, side="left")  # events before each border
+        query = np.arange(n_rows, dtype=np.int64)[:, None] * n + before[None, :]
+        at = np.searchsorted(self._keys, query.astype(self._keys.dtype).ravel(), side="left").reshape(query.shape)
+        counts = np.diff(at, axis=1)
+        cum = self._cum_alpha[at]
+        alpha_sums = (cum[:, 1:] - cum[:, :-1]).astype(np.float64)  # exact: integers below 2**53
+        weights = alpha_sums / 255.0
+        busy = weights[weights > 0]
+        full = max(float(np.percentile(busy, FULL_PERCENTILE)), 1.0) if busy.size else 1.0
+        level = density_level(weights, full)
+        rgba = np.zeros((n_rows, n_px, 4), np.uint8)
+        if self._cum_rgb is None:
+            rgb = np.broadcast_to(self._row_rgb[:, None, :].astype(np.float32), (n_rows, n_px, 3))
+        else:
+            c = self._cum_rgb[at]
+            sums = (c[:, 1:] - c[:, :-1]).astype(np.float64)
+            rgb = sums / np.maximum(alpha_sums, 1.0)[..., None]
+        b = np.float32(brightness)
+        rgba[..., :3] = np.clip(np.round(rgb * b), 0, 255)
+        rgba[..., 3] = np.clip(np.round(level * (255.0 * b)), 0, 255)
+        rgba[counts == 0] = 0
+        return RasterDensity(rgba=rgba, counts=counts, weights=weights, full=full,
+                             n_in_window=int(before[-1] - before[0]))
 
     def span(self, t0: float, t1: float) -> tuple[int, int]:
         """Index range ``[i, j)`` of the sorted events with ``t0 <= t < t1``."""
