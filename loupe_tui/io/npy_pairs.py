@@ -8,11 +8,14 @@ appearance of a name: in the list of files when files are given, or in the
 folder listing sorted by file name when a folder is given (so ``b_y.npy``
 before ``c_t.npy`` puts ``b`` first; in practice: sorted by name).
 
-Optional colours come from a ``colors.json`` (``{"name": colour}``) or a
+Colours come from a ``colors.json`` (``{"name": colour}``) or a
 ``colors.txt`` (one ``name colour`` per line; lines starting with ``#`` are
-comments) in the
-folder, or from the ``colors`` argument, which wins. A colour is
-``#RRGGBB[AA]``, ``0xRRGGBB`` or ``R,G,B[,A]`` (in JSON also ``[R, G, B(, A)]``).
+comments) in the folder, or from the ``colors`` argument, which wins. A
+colour is ``#RRGGBB[AA]``, ``0xRRGGBB`` or ``R,G,B[,A]`` (in JSON also
+``[R, G, B(, A)]``). A series without one gets the default trace colour of
+its place, by the rule that colours the channels of a zarr or netCDF
+variable (:func:`loupe_tui.validate.resolve_colors`, the default cycle): a
+folder of N pairs is coloured like the same N series as channels of one store.
 
 Arrays are memory-mapped; each pair becomes a one-channel
 :class:`~loupe_tui.io.source.ArraySource` on its own time axis (regular when
@@ -30,11 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from loupe_tui.core.colors import RGBA, parse_color
+from loupe_tui.core.colors import RGBA, cycle, parse_color
 from loupe_tui.errors import DataFileError, LoupeConfigError
 from loupe_tui.io.npyfile import load_1d_numbers
 from loupe_tui.io.source import ArraySource
 from loupe_tui.io.time_axis import InputProblem, axis_from_array
+from loupe_tui.validate import resolve_colors
 
 COLOR_FILES = ("colors.json", "colors.txt")
 
@@ -50,11 +54,15 @@ class NpyPair:
 
 @dataclass(eq=False)
 class NpySeries:
-    """One loaded series: its source (one channel named ``name``) and optional colour."""
+    """One loaded series: its source (one channel named ``name``) and its colour.
+
+    ``color`` is the one given (``colors`` argument or colour file), else the
+    default trace colour of the series' place (see the module docstring).
+    """
 
     name: str
     source: ArraySource
-    color: RGBA | None
+    color: RGBA
 
 
 def find_npy_pairs(paths: str | Path | Sequence[str | Path]) -> list[NpyPair]:
@@ -135,6 +143,9 @@ def load_npy_pairs(paths: str | Path | Sequence[str | Path],
                    colors: Mapping[str, object] | None = None) -> list[NpySeries]:
     """Load every pair as a :class:`NpySeries`, in first-appearance order.
 
+    Series ``i`` without a given colour gets the ``i``-th default trace
+    colour, as channel ``i`` of a store does.
+
     Raises
     ------
     DataFileError
@@ -157,7 +168,9 @@ def load_npy_pairs(paths: str | Path | Sequence[str | Path],
         if name not in names:
             raise LoupeConfigError(f"colors[{name!r}]: no series of that name (series: {', '.join(names)})")
         table[name] = parse_color(value, where=f"colors[{name!r}]")
-    return [NpySeries(p.name, _pair_source(p), table.get(p.name)) for p in pairs]
+    # The traces' rule, not a copy of it: the channels of a store get these colours (TraceConfig.trace_colors).
+    default = resolve_colors(len(pairs), color=None, hue_values=None, palette=None, default=cycle)
+    return [NpySeries(p.name, _pair_source(p), table.get(p.name, default[i])) for i, p in enumerate(pairs)]
 
 
 def _pair_source(pair: NpyPair) -> ArraySource:

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from loupe_tui.core.colors import cycle
 from loupe_tui.errors import DataFileError, LoupeConfigError
 from loupe_tui.io.events import read_event_tables
 from loupe_tui.io.npy_pairs import find_npy_pairs, load_npy_pairs
@@ -34,7 +35,7 @@ def test_folder_pairs_load_in_sorted_order_with_their_own_time_axes(tmp_path):
     assert emg.time.fs == 10.0 and emg.read(2, 5).tolist() == [[4.0, 6.0, 8.0]]
     assert emg.read(0, 1).dtype == np.float32
     assert not lick.time.regular and len(lick.time.times) == 20
-    assert all(s.color is None for s in series)
+    assert [s.color for s in series] == [cycle(0), cycle(1), cycle(2)]  # the traces' default, by place
     assert eeg.fingerprint != emg.fingerprint
 
 
@@ -55,7 +56,7 @@ def test_colours_from_txt_json_and_argument(tmp_path):
     (tmp_path / "colors.txt").unlink()
     (tmp_path / "colors.json").write_text(json.dumps({"a": [1, 2, 3, 4], "b": "9,8,7"}))
     got = {s.name: s.color for s in load_npy_pairs(tmp_path)}
-    assert got == {"a": (1, 2, 3, 4), "b": (9, 8, 7, 255), "c": None}
+    assert got == {"a": (1, 2, 3, 4), "b": (9, 8, 7, 255), "c": cycle(2)}
 
 
 @pytest.mark.parametrize("content, name, msg", [
