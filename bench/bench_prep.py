@@ -34,12 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from loupe_tui.config import GlobalEventsConfig, HeatmapPanel, RasterConfig  # noqa: E402
-try:  # moved and renamed in the issue 9 refactor
-    from loupe_tui.io import minmax as _minmax  # noqa: E402
-    from loupe_tui.io.mean_pyramid import MeanPyramid  # noqa: E402
-except ImportError:
-    from loupe_tui.io import _minmax  # noqa: E402
-    from render.prep.mean_pyramid import MeanPyramid  # noqa: E402
+from loupe_tui.io import minmax  # noqa: E402
+from loupe_tui.io.mean_pyramid import MeanPyramid  # noqa: E402
 from loupe_tui.io.pyramid import Pyramid  # noqa: E402
 from loupe_tui.io.source import TimeAxis  # noqa: E402
 from render.prep.events import GlobalEventMarkers  # noqa: E402
@@ -210,7 +206,7 @@ def bench_events(quick: bool) -> list[dict]:
 
 
 def run(quick: bool = False) -> dict:
-    _minmax.warmup()
+    minmax.warmup()
     rows = bench_heatmap(quick) + bench_raster(quick) + bench_events(quick)
     return {"title": "heatmap / raster / global-event preparation per window (1600 px)", "results": rows,
             "notes": ("heatmap image_ms = decimation + LUT colouring of an (n_cells, 1600, 4) uint8 image; "

@@ -43,12 +43,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-try:  # the kernel and store modules lost their leading underscore in the issue 9 refactor
-    from loupe_tui.io import minmax as _minmax  # noqa: E402
-    from loupe_tui.io.pyramid_store import PyramidWriter  # noqa: E402
-except ImportError:
-    from loupe_tui.io import _minmax  # noqa: E402
-    from loupe_tui.io._pyramid_store import PyramidWriter  # noqa: E402
+from loupe_tui.io import minmax  # noqa: E402
+from loupe_tui.io.pyramid_store import PyramidWriter  # noqa: E402
 from loupe_tui.io.pyramid import Pyramid, block_length, build_pyramid  # noqa: E402
 from loupe_tui.io.source import TimeAxis  # noqa: E402
 
@@ -101,7 +97,7 @@ def _rate(n: int, ts: list[float]) -> dict:
 
 
 def bench_compile() -> list[dict]:
-    code = (f"import importlib, time; t = time.perf_counter(); m = importlib.import_module({_minmax.__name__!r}); "
+    code = (f"import importlib, time; t = time.perf_counter(); m = importlib.import_module({minmax.__name__!r}); "
             "t1 = time.perf_counter(); m.warmup(); print(t1 - t, time.perf_counter() - t1)")
     rows = []
     with tempfile.TemporaryDirectory() as d:
@@ -123,7 +119,7 @@ def bench_build(quick: bool) -> list[dict]:
     blocks[len(blocks) // 2][5, 100:300] = np.nan
     n_ch_samples = block * len(blocks)
     n = N_CH * n_ch_samples
-    _minmax.warmup()
+    minmax.warmup()
 
     def build(path: Path | None, threaded: bool = True) -> float:
         # Made outside the timing (creates the files or allocates the output).
@@ -147,13 +143,13 @@ def bench_build(quick: bool) -> list[dict]:
 
     def kernel():
         for x in blocks:
-            _minmax.levels01(x, *bufs)
+            minmax.levels01(x, *bufs)
 
     quarter = blocks[: max(1, len(blocks) // 4)]  # numpy is slow: a quarter of the data
 
     def numpy_reshape():
         for x in quarter:
-            r = x.reshape(N_CH, -1, _minmax.BIN0)
+            r = x.reshape(N_CH, -1, minmax.BIN0)
             r.min(axis=2)
             r.max(axis=2)
 
@@ -189,7 +185,7 @@ def _peak_child(n_samples: int, cache_dir: str) -> dict:
     """Runs in a fresh process: memory held by one build, sampled after every block."""
     import tracemalloc
 
-    _minmax.warmup()
+    minmax.warmup()
     src = SynthSource(n_samples)
     rss0 = _rss()
     peak_rss = [rss0]
@@ -228,7 +224,7 @@ def bench_query(quick: bool) -> list[dict]:
     disk = sum(f.stat().st_size for f in pyr.path.glob("level*.npy"))
     rows = [{"case": "query:pyramid", "what": f"{hours} h x {N_CH} ch x 1 kHz synthetic, cache {pyr.path}",
              "samples": src.n_samples * N_CH, "levels": len(pyr.bins),
-             "bins": f"{pyr.bins[0]}..{pyr.bins[-1]} x{_minmax.FACTOR}",
+             "bins": f"{pyr.bins[0]}..{pyr.bins[-1]} x{minmax.FACTOR}",
              "disk_MB": round(disk / 2**20), "disk_vs_raw": round(disk / raw, 3),
              "built_now_s": round(build_s, 1) if built else "reused"}]
     rng = np.random.default_rng(3)
@@ -291,7 +287,7 @@ def _rss_child(hours: float, state: str, advice: str) -> dict:
 
     if advice == "off":
         pyramid_mod.RANDOM_ACCESS_BYTES = 1 << 62  # no MADV_RANDOM / WILLNEED / DONTNEED: plain mmap
-    _minmax.warmup()
+    minmax.warmup()
     src = SynthSource(int(hours * 3600 * FS))
     pyr = Pyramid.open(src, BENCH_DIR / "pyramids")
     files = sorted(pyr.path.glob("level*.npy"))
