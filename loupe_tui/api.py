@@ -9,13 +9,14 @@ running, for tests and embedding.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from loupe_tui.errors import LoupeConfigError
 
-__all__ = ["view", "make_app", "make_context"]
+__all__ = ["view", "make_app", "make_context", "open_labels"]
 
 
 def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
@@ -65,7 +66,9 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
     Raises
     ------
     LoupeConfigError
-        Invalid configs or arguments, or no state definitions at all.
+        Invalid configs or arguments, or no state definitions at all (as in
+        Loupe; ``loupe-tui open`` instead falls back on a bundled keymap or
+        the labels' own states).
     """
     app = make_app(configs, videos, interval_labels, interval_label_schema, interval_labels_writeback,
                    state_definitions, keymap, label_colors, global_events, interval_label_overlays, window,
@@ -86,13 +89,20 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  label_colors=None, global_events=None, interval_label_overlays: bool = True,
                  window: bool = True, *, epoch_len: float | None = None, window_len: float | None = None,
                  title: str | None = None, cache_dir: str | Path | None = None, labels_durable=True,
-                 window_switch: str = "window=False"):
+                 window_switch: str = "window=False", guess_states: bool = False,
+                 keymap_switch: str = "state_definitions="):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
-    (the command line passes ``"--no-window"``).
+    (the command line passes ``"--no-window"``). ``guess_states`` lets labels
+    that name their states open without state definitions (a bundled keymap
+    that has them, else the labels' own states; see
+    :mod:`loupe_tui.core.keymap_choice`); ``keymap_switch`` is how messages
+    name the way to pass a keymap (``"--keymap"``). Where the states came
+    from is told in the status bar, through the labels' ``messages``.
     """
     from loupe_tui.config import GlobalEventsConfig, validate_videos, validate_view_configs
+    from loupe_tui.core.keymap_choice import choose_states
     from loupe_tui.core.session import Session
     from loupe_tui.core.states import StateConfig
     from loupe_tui.tui.context import ScorerContext, recording_span
@@ -105,20 +115,30 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                     ("interval_label_overlays", interval_label_overlays), ("window", window)):
         if not isinstance(v, bool):
             raise LoupeConfigError(f"{name}: must be True or False, got {v!r}")
-    states = StateConfig.resolve(state_definitions, keymap, label_colors)
-    labels = _labels(interval_labels, interval_label_schema, interval_labels_writeback, labels_durable)
     try:
         t0, t1 = recording_span(items)
     except ValueError as exc:
         raise LoupeConfigError(f"configs: {exc}") from None
-    if epoch_len is None:
-        epoch_len = Session.guess_epoch_len(labels.starts, labels.ends, t0)
-    if not (isinstance(epoch_len, (int, float)) and epoch_len > 0):
+    if epoch_len is not None and not (isinstance(epoch_len, (int, float)) and epoch_len > 0):
         raise LoupeConfigError(f"epoch_len: must be a number of seconds > 0, got {epoch_len!r}")
     if window_len is not None and not (isinstance(window_len, (int, float)) and window_len > 0):
         raise LoupeConfigError(f"window_len: must be a number of seconds > 0, got {window_len!r}")
+    labels = open_labels(interval_labels, interval_label_schema, interval_labels_writeback, labels_durable)
+    try:
+        choice = choose_states(labels.states(), state_definitions, keymap, label_colors, guess=guess_states,
+                               switch=keymap_switch)
+    except BaseException:
+        if labels is not interval_labels:   # ours: release its journal
+            labels.close()
+        raise
+    states = choice.states
+    if choice.note:
+        labels.messages.append(choice.note)
+    if epoch_len is None:
+        epoch_len = Session.guess_epoch_len(labels.starts, labels.ends, t0)
     session = Session(labels, t0, t1, epoch_len=float(epoch_len),
                       window_len=None if window_len is None else float(window_len))
+
     def loader(path):
         return StateConfig.resolve(path, keymap, label_colors)
 
@@ -129,10 +149,40 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          cache_dir=Path(cache_dir) if cache_dir is not None else None)
 
 
-def _labels(value: Any, schema, writeback: bool, durable):
+def open_labels(value: Any, schema=None, writeback: bool = False, durable: bool | str = True, *,
+                read_only: bool = False):
+    """The labels ``interval_labels=`` names, resolved as the scorer opens them.
+
+    A path opens the work saved for it: its journal of unsaved edits is
+    replayed, and without writeback a ``<stem>.scored<ext>`` sibling written by
+    an earlier save is what opens (see :mod:`loupe_tui.core.labels.files`).
+    ``loupe-tui open`` and ``loupe-tui snapshot`` both come through here, so a
+    snapshot draws the labels the scorer would show.
+
+    Parameters
+    ----------
+    value : path, polars.DataFrame, IntervalLabelSet or None
+    schema : IntervalLabelSchema, optional
+    writeback : bool
+    durable : True, False or "background"
+        When journal entries reach the disk (:meth:`IntervalLabelSet.load`).
+    read_only : bool
+        For drawing only (snapshots): a missing file is an error, and in a
+        folder that cannot be written (a read-only mount) the saved sibling,
+        else the file, is read as it is; a journal of unsaved edits there is
+        an error, since it cannot be locked to replay it.
+
+    Raises
+    ------
+    LoupeConfigError
+        A value of the wrong type, or writeback without a file.
+    LabelFileError
+        The file (or its journal) cannot be read.
+    """
     import polars as pl
 
-    from loupe_tui.core.labels import IntervalLabelSet
+    from loupe_tui.core.labels import IntervalLabelSet, journal_path_for, sibling_path
+    from loupe_tui.errors import LabelFileError
 
     if isinstance(value, IntervalLabelSet):
         if writeback and not value.writeback:
@@ -145,10 +195,22 @@ def _labels(value: Any, schema, writeback: bool, durable):
         return IntervalLabelSet(schema)
     if isinstance(value, pl.DataFrame):
         return IntervalLabelSet.from_frame(value, schema)
-    if isinstance(value, (str, Path)):
-        return IntervalLabelSet.load(value, schema, writeback=writeback, durable=durable)
-    raise LoupeConfigError(f"interval_labels: expected a path, a polars DataFrame or an IntervalLabelSet, "
-                           f"got {type(value).__name__}")
+    if not isinstance(value, (str, Path)):
+        raise LoupeConfigError(f"interval_labels: expected a path, a polars DataFrame or an IntervalLabelSet, "
+                               f"got {type(value).__name__}")
+    path = Path(value)
+    if read_only:
+        sib, journal = sibling_path(path), journal_path_for(path)
+        if not any(p.exists() for p in (path, sib, journal)):
+            raise LabelFileError(f"{path}: no such labels file")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not os.access(folder, os.W_OK):
+            if journal.exists():
+                raise LabelFileError(f"{journal}: holds unsaved edits, but its folder is read-only, so they "
+                                     "cannot be replayed here; copy the labels and the journal to a writable "
+                                     "folder to draw them")
+            return IntervalLabelSet.read(sib if sib.exists() and not writeback else path, schema)
+    return IntervalLabelSet.load(path, schema, writeback=writeback, durable=durable)
 
 
 def _watcher(state_definitions, loader, states):

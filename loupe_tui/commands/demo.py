@@ -1,8 +1,10 @@
 """``loupe-tui demo``: build the demo recording once (cached) and open it.
 
-The terminal app does not exist yet, so for now the command builds the demo
-and prints where each part is and what it is. Opening the app later is one
-line after :func:`~loupe_tui.demo.ensure_demo`.
+The command builds the demo (or finds it in the cache), prints where each part
+is and what it is, and opens the scorer on it: EEG/EMG traces, the calcium
+heatmap, the spike raster, the behaviour video and the partial labels, with the
+``rodent_sleep`` keymap (:func:`loupe_tui.commands.open.open_demo`).
+``--build-only`` stops after printing.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ def register(sub) -> None:
         "demo",
         help="build (once, cached) and open a realistic 24 h demo recording",
         description="Build a synthetic 24 h mouse sleep recording (EEG/EMG, spikes, calcium, video, labels) "
-                    "once, cache it, and open it.",
+                    "once, cache it, and open the scorer on it (traces, calcium heatmap, spike raster, video).",
     )
     p.add_argument("--out", metavar="DIR", default=None,
                    help=f"demo directory (default: {default_demo_dir()})")
     p.add_argument("--rebuild", action="store_true", help="build again even if a current demo exists")
     p.add_argument("--hours", type=float, default=24.0, metavar="H", help="recording length in hours (default 24)")
     p.add_argument("--build-only", action="store_true", help="build (if needed) and print the paths; do not open")
+    p.add_argument("--no-window", action="store_true", help="no GL window: terminal views only (SSH, CI)")
     p.set_defaults(func=run)
 
 
@@ -53,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name:<12}{'':>9}  {where:<22} {what}")
     if not args.build_only:
         from loupe_tui.commands.open import open_demo
-        return open_demo(paths)
+        return open_demo(paths, window=not args.no_window)
     return 0

@@ -27,6 +27,7 @@ Visbrain 'state<TAB>end_time' lines, or one stage per epoch per line).
 
 examples:
   loupe-tui labels info night1.csv
+  loupe-tui labels convert events.tsv events.csv        # columns onset, duration, description: guessed
   loupe-tui labels info scoring.htsv --start-col onset --duration-col duration --end-col none --label-col stage
   loupe-tui labels info hypno.txt --epoch 30 --stages 0=W,1=N1,2=N2,3=N3,4=REM
   loupe-tui labels convert hypno.txt hypno.csv
@@ -37,7 +38,9 @@ examples:
 
 
 def _add_schema_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("column schema (.csv/.htsv/.parquet input; default start_s,end_s,label,note)")
+    g = p.add_argument_group("column schema (.csv/.htsv/.parquet input; default start_s,end_s,label,note, "
+                             "else guessed from the header: onset/start, end/offset, duration, "
+                             "label/state/stage/description, note, in any case)")
     g.add_argument("--start-col", metavar="NAME", help="interval start column, seconds (default start_s)")
     g.add_argument("--end-col", metavar="NAME",
                    help="interval end column (default end_s; 'none' if the file only has durations)")
@@ -103,18 +106,27 @@ def _none_words(given: dict) -> dict:
     return given
 
 
-def schema_from_args(args: argparse.Namespace) -> IntervalLabelSchema | None:
-    """The schema the flags describe, or None when no column flag was given."""
-    from loupe_tui.core.labels.schema import IntervalLabelSchema
+#: How each role's column is named on this command line (for messages).
+ROLE_FLAGS = {"start": "--start-col NAME", "end": "--end-col NAME", "duration": "--duration-col NAME",
+              "label": "--label-col NAME", "note": "--note-col NAME"}
+
+
+def schema_from_args(args: argparse.Namespace, path: str | Path) -> IntervalLabelSchema | None:
+    """The schema to read ``path`` with: the column flags, and for the roles they do not
+    name, the file's legacy columns or columns whose names say their role (guessed)."""
+    from loupe_tui.core.labels.formats import schema_for_file
 
     flags = (*_ROLE_FLAGS, "extra_cols")
     given = {f: getattr(args, f) for f in flags if getattr(args, f, None) is not None}
-    if not given:
-        return None
     _none_words(given)
     if "extra_cols" in given:
         given["extra_cols"] = tuple(c.strip() for c in given["extra_cols"].split(",") if c.strip())
-    return IntervalLabelSchema(**given)
+    return schema_for_file(path, given, ROLE_FLAGS)
+
+
+def describe_schema(schema: IntervalLabelSchema) -> str:
+    """``start=onset, duration=dur, label=stage`` (the roles that have a column)."""
+    return ", ".join(f"{role}={col}" for role, col in schema.role_columns().items())
 
 
 def output_schema_from_args(args: argparse.Namespace, labels, input_format: str) -> IntervalLabelSchema | None:
@@ -151,13 +163,15 @@ def run_info(args: argparse.Namespace) -> int:
     from loupe_tui.core.labels.formats import format_of
 
     path = Path(args.file)
-    labels = IntervalLabelSet.read(path, schema_from_args(args), hypnogram=hypnogram_from_args(args))
+    schema = schema_from_args(args, path)
+    labels = IntervalLabelSet.read(path, schema, hypnogram=hypnogram_from_args(args))
     per_state = labels.time_per_state()
     labelled = sum(per_state.values())
     cov = labels.coverage()
-    out = [f"file        {path} ({format_of(path)}; columns {', '.join(labels.to_frame().columns)})",
-           f"intervals   {len(labels)}",
-           f"states      {', '.join(per_state) or '(none)'}"]
+    out = [f"file        {path} ({format_of(path)}; columns {', '.join(labels.to_frame().columns)})"]
+    if schema is not None:
+        out.append(f"roles       {describe_schema(schema)}")
+    out += [f"intervals   {len(labels)}", f"states      {', '.join(per_state) or '(none)'}"]
     if per_state:
         out.append("time per state (% of labelled time)")
         width = max(len(s) for s in per_state)
@@ -188,7 +202,9 @@ def run_convert(args: argparse.Namespace) -> int:
         raise LoupeConfigError(f"{dst}: output is the input file; choose another output path")
     if dst.exists() and not args.force:
         raise LoupeConfigError(f"{dst}: exists; pass --force to overwrite it")
-    labels = IntervalLabelSet.read(src, schema_from_args(args), hypnogram=hypnogram_from_args(args))
+    schema = schema_from_args(args, src)
+    labels = IntervalLabelSet.read(src, schema, hypnogram=hypnogram_from_args(args))
     labels.save_as(dst, output_schema_from_args(args, labels, format_of(src)))
-    print(f"wrote {len(labels)} intervals to {dst}")
+    print(f"wrote {len(labels)} intervals to {dst}" + (f" (read {src.name} as {describe_schema(schema)})"
+                                                       if schema is not None else ""))
     return 0

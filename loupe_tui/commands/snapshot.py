@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from loupe_tui.commands.sources import add_source_arguments, build_sources, check_videos
 from loupe_tui.errors import LoupeConfigError, LoupeError
 
 _EPILOG = """\
@@ -22,6 +23,14 @@ examples:
   loupe-tui snapshot recording.zarr --group eeg --window 0 86400 --labels labels.csv --keymap rodent_sleep --out day.png
   loupe-tui snapshot data.nc --variable lfp --mode dense --window 10 20 --size 1920x1080 --out lfp.png
   loupe-tui snapshot rec.zarr --window 600 630 --cursor 612.4 --video cam.mp4 cam_times.npy --out page.png
+  loupe-tui snapshot rec.zarr --group eeg --heatmap calcium:dff --heatmap-split region \\
+      --raster spikes.parquet --events stims.parquet --window 600 660 --out all.png
+
+It takes open's options and draws what `loupe-tui open` would show for them:
+the same panels, and the same labels (your saved <stem>.scored sibling and
+unsaved journal included, as the scorer opens them) in the same colours.
+A video that cannot be decoded, or whose frame times do not fit it, is an
+error (status 2), not a picture of the error.
 
 Needs a display: $DISPLAY, or Xvfb installed (apt-get install xvfb libgl1-mesa-dri), which is then
 started for the snapshot and stopped after.
@@ -33,18 +42,12 @@ def register(sub) -> None:
                        description="Draw one frame of the GL window to a PNG (figures, reports, CI): the "
                                    "real window, hidden, drawn offscreen.", epilog=_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("data", metavar="DATA", help="zarr store or netCDF file")
-    p.add_argument("--group", default=None, help="group inside the store")
-    p.add_argument("--variable", default=None, help="variable (default: the only one with a time dim)")
-    p.add_argument("--mode", choices=("stacked", "dense"), default="stacked", help="trace layout (default stacked)")
+    add_source_arguments(p)
+    p.add_argument("--mode", choices=("stacked", "dense"), default=None,
+                   help="trace layout (default stacked; --dense is the same as --mode dense)")
     p.add_argument("--window", nargs=2, type=float, required=True, metavar=("T0", "T1"), help="window in seconds")
     p.add_argument("--cursor", type=float, default=None, metavar="T",
                    help="cursor time (default: none); videos show their frame at the cursor")
-    p.add_argument("--video", nargs=2, action="append", metavar=("VIDEO", "TIMES"), default=[],
-                   help="a video and its per-frame times (.npy); repeatable; A.mp4,B.mp4 A.npy,B.npy "
-                        "plays files as one video")
-    p.add_argument("--labels", default=None, metavar="FILE", help="interval labels (.csv .htsv .parquet .txt)")
-    p.add_argument("--keymap", default=None, metavar="FILE|NAME", help="state colours (keymap file or bundled name)")
     p.add_argument("--size", default="1600x900", metavar="WxH", help="image size (default 1600x900)")
     p.add_argument("--out", required=True, metavar="PNG", help="output file")
     p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
@@ -61,27 +64,8 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _labels(path: str | None):
-    if path is None:
-        return (), (), ()
-    from loupe_tui.core.labels.formats import read_labels
-
-    t = read_labels(path)
-    return tuple(t.starts.tolist()), tuple(t.ends.tolist()), tuple(t.names[c] for c in t.codes.tolist())
-
-
-def _colors(keymap: str | None, names: tuple[str, ...]) -> dict:
-    from loupe_tui.core.colors import cycle
-
-    colors: dict = {}
-    if keymap is not None:
-        from loupe_tui.core.states import StateConfig
-
-        sc = StateConfig.resolve(keymap)
-        colors = {s: list(sc.colors[s]) for s in sc.states if s in sc.colors}
-    for i, n in enumerate(dict.fromkeys(names)):
-        colors.setdefault(n, list(cycle(i)))
-    return colors
+def _say(text: str) -> None:
+    print(f"loupe-tui: {text}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,27 +74,63 @@ def run(args: argparse.Namespace) -> int:
         raise LoupeConfigError(f"--window: T1 must be after T0, got {t0:g} {t1:g}")
     size = _size(args.size)
     out = Path(args.out).resolve()
-    from loupe_tui import protocol as P
-    from loupe_tui.config import TraceConfig
-    from loupe_tui.viewspec import build_spec
-
-    from loupe_tui.commands.open import video_configs
-
-    cfg = TraceConfig.from_path(args.data, group=args.group, variable=args.variable, mode=args.mode)
-    videos = video_configs(args.video)
-    starts, ends, names = _labels(args.labels)
-    colors = _colors(args.keymap, names)
+    initial, warnings = initial_messages(args)
+    for w in warnings:
+        _say(f"warning: {w}")
     with tempfile.TemporaryDirectory(prefix="loupe-snapshot-") as tmp:
-        spec = build_spec([cfg], labels_states_colors=colors, videos=videos, cache_dir=tmp)
-        initial = [P.LoadSession(spec), P.SetStateColors(colors), P.SetLabels(starts, ends, names),
-                   P.SetWindow(t0, t1, 1), P.SetCursor(args.cursor if args.cursor is not None else t0 - 1.0, 1)]
-        asyncio.run(snapshot(initial, out, size, Path(tmp) / "render.log", args.timeout))
+        asyncio.run(snapshot(initial, out, size, Path(tmp) / "render.log", args.timeout, expected=warnings))
     print(out)
     return 0
 
 
-async def snapshot(initial: list, out: Path, size: tuple[int, int], log: Path, timeout: float = 120.0) -> None:
+def initial_messages(args: argparse.Namespace) -> tuple[list, list[str]]:
+    """What the window is told (as the scorer would tell it, then the snapshot's window and cursor),
+    and the warnings already given about the videos.
+
+    Built from ``open``'s own pieces: :func:`~loupe_tui.commands.sources.build_sources`, the labels
+    as :func:`~loupe_tui.api.open_labels` resolves them, the states as ``open`` chooses them
+    (:func:`~loupe_tui.api.make_context`), and the messages the app's bridge sends a new window.
+    """
+    from loupe_tui import protocol as P
+    from loupe_tui.api import make_context, open_labels
+    from loupe_tui.commands.open import CLI_CONTEXT
+    from loupe_tui.core.labels import journal_path_for, sibling_path
+    from loupe_tui.core.states import StateConfig, user_keymap_path
+    from loupe_tui.tui.bridge import Bridge
+
+    t0, t1 = args.window
+    src = build_sources(args, mode=args.mode)
+    labels = None
+    if src.labels_given or any(p.exists() for p in (src.labels, sibling_path(src.labels),
+                                                    journal_path_for(src.labels))):
+        labels = open_labels(src.labels, src.schema, durable=False, read_only=True)
+    try:
+        keymap = args.keymap
+        if keymap is None and (labels is None or not len(labels)) and user_keymap_path() is None:
+            keymap = StateConfig.empty("no labels")   # nothing to colour: no hypnogram rows
+        ctx = make_context(src.configs, src.videos or None, labels, state_definitions=keymap,
+                           global_events=src.events, window_len=t1 - t0, cache_dir=args.cache_dir,
+                           title=src.data.name, **CLI_CONTEXT)
+        for note in ctx.labels.messages:
+            _say(f"note: {note}")
+        warnings = check_videos(ctx.videos, args.cache_dir, at=args.cursor)
+        # no --cursor: a window's width left of the window, so that not even its edge pixel shows it
+        cursor = args.cursor if args.cursor is not None else t0 - (t1 - t0) - 1.0
+        msgs = Bridge(ctx, on_event=lambda m: None).initial(ctx.session, ctx.view_model(), ctx.states)
+        msgs += [P.SetWindow(t0, t1, 1), P.SetCursor(cursor, 1)]
+    finally:
+        if labels is not None:
+            labels.close()
+    return msgs, warnings
+
+
+async def snapshot(initial: list, out: Path, size: tuple[int, int], log: Path, timeout: float = 120.0,
+                   expected: list[str] = ()) -> None:
     """Start a hidden window with ``initial``, write its frame to ``out``, stop it.
+
+    ``expected`` are warnings already given (a video's truncated tail): the
+    window's report of them is not repeated. Any other error it reports,
+    a video's included, fails the snapshot.
 
     Raises
     ------
@@ -144,8 +164,7 @@ async def snapshot(initial: list, out: Path, size: tuple[int, int], log: Path, t
             if isinstance(m, P.SnapshotSaved):
                 return
             if isinstance(m, P.ErrorRaised):
-                if m.message.startswith("video ") and not m.fatal:  # drawn in its panel; the rest is fine
-                    print(f"loupe-tui: warning: {m.message}", file=sys.stderr, flush=True)
+                if m.message in expected and not m.fatal:
                     continue
                 raise LoupeError(f"snapshot: {m.message}")
     finally:

@@ -10,7 +10,9 @@ from dicts; every way is validated the same, and every problem is one
 Where states come from (:meth:`StateConfig.resolve`): an explicit file, else the
 user's ``$XDG_CONFIG_HOME/loupe-tui/keymap.toml`` (or ``state_definitions.json``),
 then ``keymap=`` / ``label_colors=`` override per state. There are no silent
-defaults: no definitions at all is an error that says how to fix it.
+defaults: no definitions at all is an error that says how to fix it (the
+command line then falls back on a bundled keymap or the labels' own states,
+and says so: :mod:`loupe_tui.core.keymap_choice`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from loupe_tui.errors import LoupeConfigError
 
 # where keymaps live is keymap_file's business; re-exported here for callers
 __all__ = ["StateConfig", "KeymapWatcher", "bundled_keymap", "bundled_keymaps", "find_keymap",
-           "user_config_dir", "user_keymap_path"]
+           "nothing_found_message", "user_config_dir", "user_keymap_path"]
 
 class StateConfig:
     """State hotkeys, state colours and action keys; immutable and validated.
@@ -57,7 +59,7 @@ class StateConfig:
 
     def __init__(self, keymap: Mapping[Any, Any], colors: Mapping[Any, Any],
                  actions: Mapping[str, Any] | None = None, *, source: str | Path | None = None,
-                 description: str = "", _where: Where | None = None):
+                 description: str = "", _where: Where | None = None, _allow_empty: bool = False):
         where = _where or Where(str(source) if source is not None else "state definitions")
         self.source = source
         self.description = description
@@ -78,7 +80,7 @@ class StateConfig:
             if keys and state not in self._colors:
                 raise where.error(f"state {state!r} has hotkeys but no colour (add color = \"#RRGGBB\")",
                                   *where.state(state))
-        if not state_keys and not self._colors:
+        if not state_keys and not self._colors and not _allow_empty:
             raise where.error("no states defined (add [states.<name>] tables with keys and color, "
                               "or a Loupe 'keymap' and 'label_colors')")
         self._states = tuple(state_keys) + tuple(s for s in self._colors if s not in state_keys)
@@ -86,6 +88,12 @@ class StateConfig:
         self._keymap = {k: s for s, keys in self._state_keys.items() for k in keys}
 
     # -- constructors -------------------------------------------------------
+    @classmethod
+    def empty(cls, source: str = "no states") -> StateConfig:
+        """No states at all, default action keys: for drawing recordings without labels
+        (``loupe-tui snapshot`` with neither labels nor a keymap), never for scoring."""
+        return cls({}, {}, source=source, _allow_empty=True)
+
     @classmethod
     def from_file(cls, path: str | Path) -> StateConfig:
         """Load a TOML keymap or a Loupe state-definitions JSON file."""
@@ -143,7 +151,7 @@ class StateConfig:
             base = cls.from_file(found) if found is not None else None
         if keymap is None and label_colors is None and actions is None:
             if base is None:
-                raise LoupeConfigError(_nothing_found_message())
+                raise LoupeConfigError(nothing_found_message())
             return base
         label = "/".join(n + "=" for n, v in (("keymap", keymap), ("label_colors", label_colors),
                                                ("actions", actions)) if v is not None)
@@ -321,11 +329,22 @@ def _action_owners(action_keys: Mapping[str, tuple[str, ...]], overrides: Mappin
     return owner
 
 
-def _nothing_found_message() -> str:
+def nothing_found_message(switch: str = "state_definitions=", hint: str | None = None) -> str:
+    """The one line saying that nothing defines any state, where we looked, and what to pass.
+
+    ``switch`` is how the user passes a keymap (``"--keymap"`` on the command
+    line, ``"state_definitions="`` from Python); ``hint`` a more specific
+    suggestion (a bundled keymap that has the labels' states).
+    """
     tried = " or ".join(str(user_config_dir() / n) for n in USER_FILES)
+    names = ", ".join(bundled_keymaps()) or "none"
+    if switch.endswith("="):
+        how = f"pass {switch} (a keymap file or a bundled name: {names}) or keymap=/label_colors="
+    else:
+        how = f"pass {switch} FILE_OR_NAME (bundled: {names})"
     return (f"no state definitions: none given and none found at {tried}; "
-            f"run `loupe-tui keymap init rodent_sleep` (see `loupe-tui keymap list`), "
-            f"pass --keymap FILE, or pass keymap=/label_colors=")
+            + (f"{hint}; " if hint else "")
+            + f"{how}, or run `loupe-tui keymap init rodent_sleep` to make your own")
 
 
 class KeymapWatcher:

@@ -186,7 +186,8 @@ LABEL_CASES = {
     "labels_end_before_start": _labels_case("a.csv", HDR + "0,4,W,\n8,6,N2,\n", ["end"]),
     "labels_overlapping_rows": _labels_case("a.csv", HDR + "0,10,W,\n5,15,N2,\n", ["overlap"]),
     "labels_missing_column": _labels_case("a.csv", "start_s,label\n0,W\n", ["end_s"]),
-    "labels_wrong_columns": _labels_case("a.csv", "onset,offset,stage\n0,4,W\n", ["start_s"]),
+    # (onset,offset,stage is read: those names say their roles; these say nothing)
+    "labels_wrong_columns": _labels_case("a.csv", "t0,t1,what\n0,4,W\n", ["start_s"]),
     "labels_mixed_types_in_time": _labels_case("a.csv", HDR + "0,4,W,\nfour,8,N2,\n", []),
     "labels_empty_file": _labels_case("a.csv", "", []),
     "labels_binary_garbage": _labels_case("a.csv", bytes(range(256)) * 8, []),
@@ -339,9 +340,10 @@ def test_unknown_states_are_accepted_with_distinct_colours(base, tmp_path):
     r = run_cli(["labels", "info", str(p)], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Zzz" in r.stdout and "Mystery" in r.stdout
-    from loupe_tui.commands.snapshot import _colors
+    from loupe_tui.core.keymap_choice import choose_states
+    from loupe_tui.tui.bridge import state_colors   # the colours the app and snapshot both send
 
-    colors = _colors("rodent_sleep", ("W", "Zzz", "Mystery"))
+    colors = state_colors(choose_states(["W", "Zzz", "Mystery"], "rodent_sleep").states, ("W", "Zzz", "Mystery"))
     assert {"Zzz", "Mystery"} <= set(colors)
     tuples = [tuple(round(c, 3) for c in colors[s][:3]) for s in ("Zzz", "Mystery")]
     assert tuples[0] != tuples[1]

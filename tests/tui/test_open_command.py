@@ -80,4 +80,9 @@ def test_demo_command_opens_the_app_with_the_demo(demo, monkeypatch):
     assert open_cmd.open_demo(demo) == 0
     ctx = got["ctx"]
     assert got["ran"] and ctx.states.source.name == "rodent_sleep.toml"
-    assert len(ctx.videos) == 1 and len(ctx.configs) == 2 and len(ctx.session.labels) == 5
+    assert len(ctx.videos) == 1 and len(ctx.session.labels) == 5
+    # the calcium heatmap and the spikes are shown, not only built (issue 10, item 12)
+    assert [type(c).__name__ for c in ctx.configs] == ["TraceConfig", "HeatmapConfig", "RasterConfig"]
+    targets = [t.target for t in ctx.focus_targets()]
+    assert {"heatmap:0", "heatmap:1", "raster:0", "raster:1"} <= set(targets)   # Tab reaches them
+    assert [h.cmap for h in ctx.view_model().heatmaps] == ["magma", "magma"]

@@ -31,10 +31,13 @@ def test_info_prints_summary(htsv, capsys):
 
 
 def test_info_errors_are_one_line_with_status_2(htsv, tmp_path, capsys):
-    assert main(["labels", "info", str(htsv)]) == 2
+    odd = tmp_path / "odd.htsv"   # no column name says which role it plays: nothing to guess
+    odd.write_text("t\tlen\twhat\n0\t30\tW\n")
+    assert main(["labels", "info", str(odd)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("loupe-tui: error: ") and "\n" not in err
-    assert "missing columns start_s, label, end_s" in err and "columns found: onset" in err
+    assert "odd.htsv: no start column: no 'start_s' and no other name that says it (columns: t, len, what)" in err
+    assert "--start-col NAME" in err
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\x01garbage")
     assert main(["labels", "info", str(bad)]) == 2

@@ -9,6 +9,9 @@ extension   read  write  schema
 .txt        yes   no     Visbrain or epoch-per-line hypnogram (read-only)
 ==========  ====  =====  =====================================================
 
+When only some columns are named, :func:`schema_for_file` guesses the others
+from the header (``onset, duration, description`` in any case).
+
 Every problem a user can cause raises a one-line
 :class:`~loupe_tui.errors.LabelFileError` naming the file (and line or row);
 polars/pyarrow exceptions never escape. Writes are atomic
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +32,7 @@ from loupe_tui.core.fsutil import atomic_write_bytes
 from loupe_tui.core.labels.frame import LabelTable, Where, table_from_frame
 from loupe_tui.core.labels.hypnogram_txt import HypnogramOptions, read_hypnogram_text
 from loupe_tui.core.labels.schema import LEGACY_SCHEMA, IntervalLabelSchema
-from loupe_tui.errors import LabelFileError
+from loupe_tui.errors import LabelFileError, join_names
 
 FORMATS = {".csv": "csv", ".htsv": "htsv", ".tsv": "htsv", ".parquet": "parquet", ".txt": "txt"}
 WRITABLE = ("csv", "htsv", "parquet")
@@ -157,6 +161,120 @@ def _parquet(data: bytes, path: Path, schema: IntervalLabelSchema) -> LabelTable
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
+
+
+# -- which column is which: guessed from the header -------------------------------------
+#: Column names (lower case, units and separators stripped: ``Onset (s)`` -> ``onset``)
+#: that say a column's role. Names that other tools write: MNE/BIDS ``onset, duration,
+#: description/trial_type``, EDF+ ``onset, duration, annotation``, ``start, end, label``.
+ROLE_NAMES: dict[str, frozenset[str]] = {
+    "start": frozenset({"start", "start_time", "starttime", "begin", "onset", "tstart", "t_start"}),
+    "end": frozenset({"end", "end_time", "endtime", "stop", "stop_time", "offset", "tend", "t_end"}),
+    "duration": frozenset({"duration", "dur", "length"}),
+    "label": frozenset({"label", "state", "stage", "sleep_stage", "description", "annotation", "trial_type",
+                        "score", "class"}),
+    "note": frozenset({"note", "notes", "comment", "comments"}),
+}
+_ROLE_FIELD = {"start": "start_col", "end": "end_col", "duration": "duration_col", "label": "label_col",
+               "note": "note_col"}
+_UNITS = re.compile(r"(?:[ _]?[(\[](?:s|sec|secs|seconds)[)\]]|_(?:s|sec|secs|seconds))$")
+
+
+def role_of(column: str) -> str | None:
+    """The role a column name says it has (``"Onset (s)"`` -> ``"start"``), or None."""
+    key = _UNITS.sub("", column.strip().lower().replace("-", "_").replace(" ", "_")).strip("_")
+    return next((role for role, names in ROLE_NAMES.items() if key in names), None)
+
+
+def header_columns(path: str | Path) -> list[str] | None:
+    """The column names of a ``.csv``/``.htsv``/``.parquet`` labels file, or None when it
+    has none (a ``.txt`` hypnogram) or cannot be read (its reader says why)."""
+    p = Path(path)
+    try:
+        fmt = format_of(p)
+        if fmt == "parquet":
+            return list(pl.read_parquet_schema(p))
+        if fmt == "txt":
+            return None
+        with open(p, "rb") as f:
+            head = f.read(65536)
+    except Exception:
+        return None
+    if b"\x00" in head:
+        return None
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    line = next((ln for ln in text.splitlines() if ln.strip()), None)
+    if line is None:
+        return None
+    return [h.strip().strip('"') for h in line.split("," if fmt == "csv" else "\t")]
+
+
+def schema_for_file(path: str | Path, given: dict | None = None,
+                    flags: dict[str, str] | None = None) -> IntervalLabelSchema | None:
+    """The schema to read ``path`` with when only some columns (``given``) were named.
+
+    The named columns on top of the legacy ``start_s,end_s,label,note`` when
+    the file has those; otherwise every role not given is guessed from the
+    header (:data:`ROLE_NAMES`, any case): start and label must each be one
+    column, end and/or duration at least one, a note at most one. Other
+    columns are carried along as extras. Returns None (the legacy schema)
+    when nothing was given and the file has the legacy columns, or has no
+    header to read (the reader then says what is wrong).
+
+    Parameters
+    ----------
+    given : ``{field: column or None}`` of :class:`IntervalLabelSchema` fields the user named
+    flags : ``{role: how to name it}`` for messages (``{"label": "--label-col NAME"}``);
+        default the schema's field names
+
+    Raises
+    ------
+    LabelFileError
+        A role is ambiguous (``stage`` and ``state``) or missing; the one line
+        lists the columns and how to name the right one.
+    """
+    given = dict(given or {})
+    base = IntervalLabelSchema(**given) if given else None
+    cols = header_columns(path)
+    if cols is None or _fits(base or LEGACY_SCHEMA, cols):
+        return base
+    fixed = {role: given[f] for role, f in _ROLE_FIELD.items() if f in given}
+    free = [c for c in cols if c not in fixed.values() and c not in given.get("extra_cols", ())]
+    found: dict[str, list[str]] = {role: [] for role in _ROLE_FIELD if role not in fixed}
+    for c in free:
+        role = role_of(c)
+        if role in found:
+            found[role].append(c)
+
+    def how(role: str) -> str:
+        return (flags or {}).get(role) or f"{_ROLE_FIELD[role]}="
+
+    listed = join_names(cols)
+    for role, cands in found.items():
+        if len(cands) > 1:
+            raise LabelFileError(f"{path}: cannot tell which column is the {role}: "
+                                 f"{' or '.join(repr(c) for c in cands)} (columns: {listed}); "
+                                 f"name it with {how(role)}")
+    for role in ("start", "label"):
+        if role in found and not found[role]:
+            legacy = getattr(LEGACY_SCHEMA, _ROLE_FIELD[role])
+            raise LabelFileError(f"{path}: no {role} column: no {legacy!r} and no other name that says it "
+                                 f"(columns: {listed}); name it with {how(role)}")
+    roles = {**fixed, **{r: c[0] if c else None for r, c in found.items()}}
+    if roles.get("end") is None and roles.get("duration") is None:
+        raise LabelFileError(f"{path}: no end or duration column: no {LEGACY_SCHEMA.end_col!r} and no other "
+                             f"name that says it (columns: {listed}); name one with {how('end')} or "
+                             f"{how('duration')}")
+    kw = {_ROLE_FIELD[r]: c for r, c in roles.items()}
+    if "extra_cols" in given:
+        kw["extra_cols"] = given["extra_cols"]
+    return IntervalLabelSchema(**kw)
+
+
+def _fits(schema: IntervalLabelSchema, cols: list[str]) -> bool:
+    need_time = [c for c in (schema.end_col, schema.duration_col) if c]
+    return (schema.start_col in cols and schema.label_col in cols and any(c in cols for c in need_time)
+            and all(c in cols for c in schema.extra_cols))
 
 
 def encode_labels(frame: pl.DataFrame, fmt: str) -> bytes:
