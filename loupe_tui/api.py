@@ -90,7 +90,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  window: bool = True, *, epoch_len: float | None = None, window_len: float | None = None,
                  title: str | None = None, cache_dir: str | Path | None = None, labels_durable=True,
                  window_switch: str = "window=False", guess_states: bool = False,
-                 keymap_switch: str = "state_definitions="):
+                 keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
@@ -100,6 +100,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     :mod:`loupe_tui.core.keymap_choice`); ``keymap_switch`` is how messages
     name the way to pass a keymap (``"--keymap"``). Where the states came
     from is told in the status bar, through the labels' ``messages``.
+    ``window_size`` ``(w, h)`` is the GL window's size (default: 1600x900,
+    or 1024x576 on a display forwarded over SSH; :mod:`loupe_tui.display`).
     """
     from loupe_tui.config import GlobalEventsConfig, validate_videos, validate_view_configs
     from loupe_tui.core.keymap_choice import choose_states
@@ -146,6 +148,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          videos=vids, global_events=global_events, keymap_loader=loader,
                          keymap_watcher=_watcher(state_definitions, loader, states),
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
+                         window_size=window_size,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None)
 
 

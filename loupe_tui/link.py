@@ -81,6 +81,8 @@ class RenderLink:
     command : sequence of str, optional
         Command that starts the window, before ``--connect SOCKET`` (default
         ``[sys.executable, "-m", "render"]``; tests add ``--hidden``).
+    size : (int, int), optional
+        The window's size in pixels (``--size WxH``; default: the window's own).
     """
 
     #: Seconds between liveness Pings while the window runs.
@@ -89,12 +91,15 @@ class RenderLink:
     HANG_TIMEOUT_S = 5.0
 
     def __init__(self, on_event: Callable[[P.Message], None], *, log_path: Path | None = None,
-                 env: dict | None = None, startup_timeout: float = 20.0, command: Sequence[str] | None = None):
+                 env: dict | None = None, startup_timeout: float = 20.0, command: Sequence[str] | None = None,
+                 size: tuple[int, int] | None = None):
         self.on_event = on_event
         self.log_path = Path(log_path) if log_path is not None else None
         self.env = dict(os.environ if env is None else env)
         self.startup_timeout = float(startup_timeout)
         self.command = list(command) if command is not None else [sys.executable, "-m", "render"]
+        if size is not None:
+            self.command += ["--size", f"{int(size[0])}x{int(size[1])}"]
         self.ready: P.Ready | None = None
         self._status = "GL window: not started"
         self._proc: asyncio.subprocess.Process | None = None

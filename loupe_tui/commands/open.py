@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from loupe_tui.commands.sources import (add_source_arguments, build_sources, check_videos, parse_schema,
-                                       video_configs)
+                                       video_configs, window_size)
 
 __all__ = ["register", "build_view_args", "parse_schema", "video_configs", "open_demo", "run"]
 
@@ -52,6 +52,8 @@ def register(sub) -> None:
                    help="scoring epoch (default: the grid of the labels, else 4)")
     p.add_argument("--window", type=float, metavar="SECONDS", dest="window_len", help="initial window length")
     p.add_argument("--no-window", action="store_true", help="no GL window: terminal views only (SSH, CI)")
+    p.add_argument("--window-size", metavar="WxH", help="GL window size (default 1600x900; 1024x576 on a "
+                   "display forwarded over SSH)")
     p.set_defaults(func=run)
 
 
@@ -62,7 +64,8 @@ def build_view_args(args: argparse.Namespace) -> dict:
                 interval_labels=src.labels, interval_label_schema=src.schema,
                 interval_labels_writeback=bool(args.writeback), state_definitions=args.keymap,
                 global_events=src.events, window=not args.no_window, epoch_len=args.epoch,
-                window_len=args.window_len, title=src.data.name, cache_dir=args.cache_dir)
+                window_len=args.window_len, title=src.data.name, cache_dir=args.cache_dir,
+                window_size=window_size(args.window_size) if args.window_size else None)
 
 
 #: How the command line asks make_context to name its switches and to guess states.

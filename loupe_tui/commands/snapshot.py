@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from loupe_tui.commands.sources import add_source_arguments, build_sources, check_videos
+from loupe_tui.commands.sources import add_source_arguments, build_sources, check_videos, window_size
 from loupe_tui.errors import LoupeConfigError, LoupeError
 
 _EPILOG = """\
@@ -54,16 +54,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise LoupeConfigError(f"--size: expected WxH (e.g. 1600x900), got {text!r}") from None
-    if w < 200 or h < 150 or w > 8192 or h > 8192:
-        raise LoupeConfigError(f"--size: {text} is outside 200x150 .. 8192x8192")
-    return w, h
-
-
 def _say(text: str) -> None:
     print(f"loupe-tui: {text}", file=sys.stderr, flush=True)
 
@@ -72,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     t0, t1 = args.window
     if not t1 > t0:
         raise LoupeConfigError(f"--window: T1 must be after T0, got {t0:g} {t1:g}")
-    size = _size(args.size)
+    size = window_size(args.size, "--size")
     out = Path(args.out).resolve()
     initial, warnings = initial_messages(args)
     for w in warnings:

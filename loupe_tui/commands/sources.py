@@ -246,3 +246,14 @@ def check_videos(videos, cache_dir: str | Path | None = None, at: float | None =
             if src is not None:
                 src.close()
     return warnings
+
+
+def window_size(text: str, option: str = "--window-size") -> tuple[int, int]:
+    """``"1600x900"`` -> ``(1600, 900)``; a one-line error naming ``option`` otherwise."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise LoupeConfigError(f"{option}: expected WxH (e.g. 1600x900), got {text!r}") from None
+    if w < 200 or h < 150 or w > 8192 or h > 8192:
+        raise LoupeConfigError(f"{option}: {text} is outside 200x150 .. 8192x8192")
+    return w, h

@@ -23,6 +23,7 @@ import numpy as np
 
 from loupe_tui import protocol as P
 from loupe_tui.core.session import Change, Session
+from loupe_tui.display import describe_display, remote_hint
 from loupe_tui.link import LinkUnavailable, RenderLink
 from loupe_tui.tui.view import ViewChange, ViewModel
 
@@ -136,6 +137,8 @@ class Bridge:
         self._status = off if not context.window else "GL window: not started"
         self.last_draw_ms: float | None = None
         self._figures: set[str] = set()
+        self.remote = None            # the DisplayInfo of a forwarded display the window is on
+        self._hinted = False
 
     @property
     def status(self) -> str:
@@ -146,6 +149,8 @@ class Bridge:
                 s = "GL window: ?"
             if self.last_draw_ms is not None and self.link.alive:
                 s += f" ({self.last_draw_ms:.1f} ms/frame)"
+            if self.remote is not None and self.link.alive:
+                s += f", remote display {self.remote.name}"
             return s
         return self._status
 
@@ -230,11 +235,13 @@ class Bridge:
         except Exception as exc:  # noqa: BLE001 - the terminal views go on without a window
             self._status = f"GL window: cannot describe the session ({exc})"
             return self._status
+        display = describe_display()
+        size = self.context.window_size or (display.default_size if display is not None else None)
         try:
             if restart and self.link is not None:
                 await self.link.restart(initial)
             else:
-                self.link = RenderLink(self._event, log_path=self.context.link_log)
+                self.link = RenderLink(self._event, log_path=self.context.link_log, size=size)
                 await self.link.start(initial)
         except LinkUnavailable as exc:
             self._status = f"GL window: unavailable ({exc})"
@@ -242,6 +249,10 @@ class Bridge:
             return self.status
         for msg in full_state(session, view, states):
             self.link.send(msg)
+        self.remote = display if display is not None and display.remote else None
+        if self.remote is not None and not self._hinted:     # once: the link is the user's to tune
+            self._hinted = True
+            return remote_hint(self.remote, size)
         return self.status
 
     async def stop(self) -> None:

@@ -78,6 +78,7 @@ class ScorerContext:
     cache_dir: Path | None = None
     link_log: Path | None = None
     window_switch: str = "window=False"   # what turned the window off, for the status ("--no-window")
+    window_size: tuple[int, int] | None = None   # the GL window's; None: by the display (loupe_tui.display)
 
     @property
     def labels(self):

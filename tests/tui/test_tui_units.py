@@ -88,7 +88,7 @@ class FakeLink:
     instances: list = []
     fail = False
 
-    def __init__(self, on_event, *, log_path=None, env=None, startup_timeout=20.0):
+    def __init__(self, on_event, *, log_path=None, env=None, startup_timeout=20.0, size=None):
         self.on_event, self.sent, self.initial = on_event, [], None
         FakeLink.instances.append(self)
 
