@@ -51,16 +51,14 @@ import contextlib
 import os
 import queue
 import random
-import shutil
 import socket
 import struct
-import subprocess
-import tempfile
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from loupe_tui.xvfb import Xvfb
 
 LOCALHOST = "127.0.0.1"
 X_TCP_BASE = 6000
@@ -796,7 +794,7 @@ class XProxy:
 
 
 # -- a private X server for the proxy ---------------------------------------------------
-class XServer:
+class XServer(Xvfb):
     """A private Xvfb reached only through its Unix socket, with MIT-SHM off.
 
     Over X forwarding, shared memory never works (the client's segment is
@@ -816,94 +814,12 @@ class XServer:
     """
 
     def __init__(self, size: tuple[int, int] = (1920, 1080), *, mit_shm: bool = False, timeout: float = 10.0):
-        self.size, self.mit_shm, self.timeout = size, mit_shm, timeout
-        self.display: str | None = None
-        self._proc: subprocess.Popen | None = None
-
-    def start(self) -> str:
-        exe = shutil.which("Xvfb")
-        if exe is None:
-            raise RuntimeError("Xvfb is not installed (Debian/Ubuntu: apt-get install xvfb libgl1-mesa-dri)")
-        rng = random.Random()
-        err = ""
-        for _ in range(8):
-            number = rng.randrange(100, 30000)
-            if os.path.exists(f"/tmp/.X{number}-lock"):
-                continue
-            log = tempfile.TemporaryFile()
-            r, w = os.pipe()
-            args = [exe, f":{number}", "-displayfd", str(w), "-screen", "0", f"{self.size[0]}x{self.size[1]}x24",
-                    "-nolisten", "tcp", "-noreset", "+extension", "GLX"]
-            if not self.mit_shm:
-                args += ["-extension", "MIT-SHM"]
-            try:
-                self._proc = subprocess.Popen(args, pass_fds=(w,), stdin=subprocess.DEVNULL,
-                                              stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
-            finally:
-                os.close(w)
-            got = _read_line(r, self.timeout)
-            os.close(r)
-            if got and _wait_unix(Path(f"/tmp/.X11-unix/X{got}"), self.timeout):
-                log.close()
-                self.display = f":{got}"
-                return self.display
-            self.stop()
-            log.seek(0)
-            err = log.read().decode(errors="replace").strip()[-300:]
-            log.close()
-        raise RuntimeError(f"Xvfb did not start: {err or 'no display number'}")
+        super().__init__(size, timeout, extra_args=() if mit_shm else ("-extension", "MIT-SHM"))
+        self.mit_shm = mit_shm
 
     @property
     def socket_path(self) -> str:
         return f"/tmp/.X11-unix/X{(self.display or ':').lstrip(':')}"
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
-
-    def __enter__(self) -> XServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-def _read_line(fd: int, timeout: float) -> str:
-    import select
-
-    buf = b""
-    end = time.monotonic() + timeout
-    while b"\n" not in buf:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            break
-        chunk = os.read(fd, 64)
-        if not chunk:
-            break
-        buf += chunk
-    return buf.decode().strip()
-
-
-def _wait_unix(path: Path, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            try:
-                s.connect(str(path))
-                return True
-            except OSError:
-                time.sleep(0.02)
-    return False
 
 
 def parse_link(text: str) -> Link:

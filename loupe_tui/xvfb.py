@@ -30,10 +30,12 @@ class Xvfb:
         Screen size.
     timeout : float
         Seconds to wait for the server to come up.
+    extra_args : sequence of str
+        More Xvfb arguments (``["-extension", "MIT-SHM"]``).
     """
 
-    def __init__(self, size: tuple[int, int] = (1920, 1080), timeout: float = 10.0):
-        self.size, self.timeout = size, timeout
+    def __init__(self, size: tuple[int, int] = (1920, 1080), timeout: float = 10.0, extra_args=()):
+        self.size, self.timeout, self.extra_args = size, timeout, list(extra_args)
         self.display: str | None = None
         self._proc: subprocess.Popen | None = None
         self._log = None
@@ -69,7 +71,7 @@ class Xvfb:
                 # probe is one), and a client connecting during the reset fails to open the
                 # display: that was an intermittent "Failed to open display" under load.
                 [exe, f":{number}", "-displayfd", str(w), "-screen", "0", f"{self.size[0]}x{self.size[1]}x24",
-                 "-nolisten", "tcp", "-noreset", "+extension", "GLX"],
+                 "-nolisten", "tcp", "-noreset", "+extension", "GLX", *self.extra_args],
                 pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
                 start_new_session=True)
         finally:
