@@ -33,6 +33,8 @@ RULES = [
     ("loupe_tui/config_validation.py", GUI),
     ("loupe_tui/validate.py", GUI),
     ("loupe_tui/errors.py", GUI),
+    ("loupe_tui/framebuffer.py", GUI),                # both processes map it
+    ("loupe_tui/tui/graphics", GUI),                   # encoders and the terminal query: no Textual
     ("loupe_tui/tui", {"vispy", "glfw"}),
     ("render", {"loupe_tui.tui", "textual"}),
 ]
@@ -190,7 +192,8 @@ def test_headless_modules_import_no_gui_package():
     modules = sorted(
         _module_name(f)
         for rel in ("loupe_tui/core", "loupe_tui/io", "loupe_tui/protocol.py", "loupe_tui/config.py",
-                    "loupe_tui/config_validation.py", "loupe_tui/validate.py", "loupe_tui/errors.py")
+                    "loupe_tui/config_validation.py", "loupe_tui/validate.py", "loupe_tui/errors.py",
+                    "loupe_tui/framebuffer.py")
         for f in _files(rel))
     code = (
         "import importlib, json, sys\n"

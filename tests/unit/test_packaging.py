@@ -20,6 +20,7 @@ NEEDS = {
     "textual": ("8.0", "Select.NULL (Select.BLANK before 8.0)"),
     "polars": ("1.0", "Series.replace_strict"),
     "numpy": ("1.26", "xarray's own floor"),
+    "pillow": ("9.1", "Image.Quantize and Image.Dither (sixel's colours)"),
 }
 
 
