@@ -16,7 +16,8 @@ labels, the rodent_sleep keymap, default label shading, a 20 s window and
 20-40 s and 40-60 s, where the video has frames and the labels a boundary.
 
 Events, each measured from the message sent to the last byte of X traffic
-it caused (the proxy is quiet for 0.6 s after the window reported the frame):
+it caused (the proxy is quiet for 0.6 s after the window reported the frame
+and the proxy read its first byte):
 
 * ``window open``: from RenderLink.start (LoadSession and the full state,
   then the full state again, as ``Bridge.start`` sends them) to the last
@@ -126,6 +127,18 @@ class Scene:
         return full_state(session, self.ctx.view_model(), self.states)
 
 
+async def _started(ev, grace_s: float = 0.5) -> None:
+    """Wait (at most ``grace_s``) until the proxy has read the event's first byte to the server.
+
+    The window writes a frame to the X connection before it reports FrameDrawn, but the proxy's
+    reader threads need the GIL this coroutine holds to count it; with no round trip in the frame
+    nothing else has made them count yet, and the quiet check would end the event at once.
+    """
+    end = time.monotonic() + grace_s
+    while not ev.bytes["to_server"] and time.monotonic() < end:
+        await asyncio.sleep(0.005)
+
+
 async def _quiet(proxy, quiet_s: float = QUIET_S, timeout: float = EVENT_TIMEOUT_S) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -187,6 +200,7 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
             link.send(m)
         if any(isinstance(m, (P.SetCursor, P.SetWindow)) for m in msgs):
             await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == seq)
+            await _started(ev)
         if not await _quiet(proxy):
             raise RuntimeError(f"{name}: the X connection did not go quiet within {EVENT_TIMEOUT_S:g} s")
         proxy.drain()
@@ -208,6 +222,7 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
         link.send(m)
     try:
         await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == 0, timeout=600.0)
+        await _started(ev)
         if not await _quiet(proxy):
             raise RuntimeError("window open: the X connection did not go quiet")
         proxy.drain()

@@ -94,7 +94,7 @@ class InputRouter:
         glfw.set_window_refresh_callback(handle, lambda _h: self.window.state.dirty.add("expose"))
 
     def _pixels(self, x: float, y: float) -> tuple[float, float]:
-        r = self.window.canvas.physical_size[0] / max(self.window.canvas.size[0], 1)
+        r = self.window.size.ratio  # kept from resize events: no X round trip per motion event
         return x * r, y * r
 
     def _on_key(self, _h, key, scancode, action, mods):

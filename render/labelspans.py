@@ -33,24 +33,42 @@ class LabelSpans:
     def __len__(self) -> int:
         return len(self._spans)
 
-    def set_states(self, states: list[str]) -> None:
-        """Order of states (hypnogram rows); labels of unknown names keep rows after them."""
+    def set_states(self, states: list[str]) -> bool:
+        """Order of states (hypnogram rows); labels of unknown names keep rows after them.
+        False when the order is the one already set."""
         extra = [s for s in self.states if s not in states]
-        self.states = list(states) + extra
+        new = list(states) + extra
+        if new == self.states:
+            return False
+        self.states = new
         self._changed()
+        return True
 
-    def set(self, starts, ends, labels) -> None:
-        """Replace every span."""
-        self._spans = {(float(s), float(e), str(lb)): None for s, e, lb in zip(starts, ends, labels)}
+    def set(self, starts, ends, labels) -> bool:
+        """Replace every span; False when they are the spans already held (nothing to redraw)."""
+        spans = {(float(s), float(e), str(lb)): None for s, e, lb in zip(starts, ends, labels)}
+        if spans == self._spans:
+            return False
+        self._spans = spans
         self._changed()
+        return True
 
-    def apply_diff(self, removed, added) -> None:
-        """Remove then add ``(start, end, label)`` spans."""
+    def apply_diff(self, removed, added) -> bool:
+        """Remove then add ``(start, end, label)`` spans; False when that changed nothing."""
+        changed = False
         for s, e, lb in removed:
-            self._spans.pop((float(s), float(e), str(lb)), None)
+            key = (float(s), float(e), str(lb))
+            if key in self._spans:
+                del self._spans[key]
+                changed = True
         for s, e, lb in added:
-            self._spans[(float(s), float(e), str(lb))] = None
-        self._changed()
+            key = (float(s), float(e), str(lb))
+            if key not in self._spans:
+                self._spans[key] = None
+                changed = True
+        if changed:
+            self._changed()
+        return changed
 
     def spans(self) -> list[tuple[float, float, str]]:
         return sorted(self._spans)

@@ -1,9 +1,11 @@
 """Start-up, handshake and the event loop of the window process.
 
 The loop never spins: it sleeps in ``glfw.wait_events_timeout`` until input
-arrives or the socket reader posts an empty event, then applies every
-message received (coalesced: under key-repeat only the newest window and
-cursor count), and draws one frame only if something changed. Idle, the
+arrives or the socket reader posts an empty event (once per batch of
+messages written together: one key, one frame), then applies every message
+received (coalesced: under key-repeat only the newest window and cursor
+count), and draws one frame only if something changed. It draws nothing
+before the first messages, so a new window opens with one frame. Idle, the
 process wakes once a second to notice a vanished terminal app. A decoded
 video frame wakes it from the worker thread; while a video plays it wakes at
 the video's next frame time (never spinning when paused).
@@ -42,7 +44,14 @@ def create_canvas(size: tuple[int, int], visible: bool):
 
     try:
         app.use_app("glfw")
-        canvas = app.Canvas(size=size, title="loupe-tui", show=visible, vsync=False, keys=None)
+        # Created at 1x1 and hidden, then sized and shown: glfw clears and swaps a new window once
+        # (to black), which over X forwarding would be a whole frame (6 MB at 1600x900) before the
+        # first one drawn. No autoswap: the window presents its frames itself (render/present.py),
+        # and a snapshot (drawn offscreen) must not put the back buffer on the screen.
+        canvas = app.Canvas(size=(1, 1), title="loupe-tui", show=False, vsync=False, keys=None, autoswap=False)
+        canvas.size = size
+        if visible:
+            canvas.show()
     except Exception as exc:
         msg = " ".join(str(exc).split())
         raise RuntimeError(f"no display: glfw could not open a GL window ({msg})") from exc
@@ -70,16 +79,18 @@ def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = Tru
     import glfw
 
     from render.input import InputRouter
+    from render.present import make_presenter
     from render.window import Window
 
     window = Window(canvas, conn.send)
     handle = canvas._backend._id  # the glfw window (VisPy keeps it on its backend)
+    renderer, version = gl_info()
+    window.presenter = make_presenter(canvas, handle, window.size, renderer)
     closing = []
     router = InputRouter(handle, window, conn.send, on_close=lambda: closing.append(True))
     conn.wake = glfw.post_empty_event
     window.wake = glfw.post_empty_event
-    renderer, version = gl_info()
-    w, h = canvas.physical_size
+    w, h = window.size.physical
     conn.send(P.Ready(renderer=renderer, gl_version=version, width=int(w), height=int(h), pid=os.getpid()))
     try:
         code = loop(conn, window, router, closing)
@@ -117,14 +128,22 @@ def loop(conn: Connection, window, router, closing: list) -> int:
         if window.needs_frame:
             ms = window.render_frame()
             conn.send(P.FrameDrawn(window.state.seq, round(ms, 3)))
+        elif window.report_only():  # the state of this seq is what the screen shows: nothing to draw
+            conn.send(P.FrameDrawn(window.state.seq, round(window.last_draw_ms, 3)))
         if conn.closed and not msgs:
             return 0  # the terminal app is gone: nothing left to show
 
 
 def _snapshot(conn: Connection, window, m: P.Snapshot) -> None:
     try:
+        pending = set(window.state.dirty)
         window.snapshot(m.path)
-        window.state.dirty.add("frame")  # the snapshot used the changes; show them on screen too
+        # The snapshot used the changes: show them on screen too, and report their seq. A snapshot
+        # of what the screen shows already draws nothing more (over X, that would be a whole frame).
+        if window.told and pending - {"seq"}:
+            window.state.dirty.add("frame")
+        if "seq" in pending:
+            window.state.dirty.add("seq")
         conn.send(P.SnapshotSaved(m.path, m.seq))
     except Exception as exc:
         conn.send(P.ErrorRaised(f"snapshot {m.path}: {type(exc).__name__}: {exc}"))

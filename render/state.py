@@ -38,7 +38,9 @@ class ViewState:
         Target that keyboard Y-zoom acts on (highlighted).
     dirty : set of str
         What changed since the last frame: ``window``, ``cursor``,
-        ``selection``, ``labels``, ``colors``, ``options``, ``focus``, ``session``.
+        ``selection``, ``labels``, ``colors``, ``options``, ``focus``, ``session``,
+        ``layout``, ``frame`` (draw again), ``seq`` (a new ``seq`` to report;
+        alone, it needs no drawing).
     """
 
     t0: float = 0.0
@@ -51,46 +53,58 @@ class ViewState:
     options: dict[str, dict] = field(default_factory=dict)
     focus: str = ""
     dirty: set[str] = field(default_factory=lambda: {"session"})
+    #: The options the last SetViewOption changed (empty: it repeated what was set).
+    options_changed: dict = field(default_factory=dict)
 
     def apply(self, msg: P.Message) -> bool:
-        """Apply one command; False when the message is not a state command."""
+        """Apply one command; False when the message is not a state command.
+
+        Only what changes is marked dirty: a message that repeats the state
+        already held (the full state a new window is sent twice, an option
+        set to its value) draws nothing. A window or cursor message with a new
+        ``seq`` and nothing new to show marks only ``seq``: the loop then
+        reports the frame on screen without drawing it again.
+        """
         if isinstance(msg, P.SetWindow):
             if msg.t1 > msg.t0 and math.isfinite(msg.t0) and math.isfinite(msg.t1):
                 if (msg.t0, msg.t1) != (self.t0, self.t1):
                     self.t0, self.t1 = float(msg.t0), float(msg.t1)
-                    self.dirty.add("window")
-                self.seq = msg.seq
-                self.dirty.add("frame")
+                    self.dirty |= {"window", "frame"}
+                self.note_seq(msg.seq)
         elif isinstance(msg, P.SetCursor):
             t = None if msg.t is None else float(msg.t)
             if t != self.cursor:
                 self.cursor = t
-                self.dirty.add("cursor")
-            self.seq = msg.seq
-            self.dirty.add("frame")
+                self.dirty |= {"cursor", "frame"}
+            self.note_seq(msg.seq)
         elif isinstance(msg, P.SetSelection):
             sel = None if msg.t0 is None or msg.t1 is None else (float(min(msg.t0, msg.t1)), float(max(msg.t0, msg.t1)))
             if sel != self.selection:
                 self.selection = sel
                 self.dirty.add("selection")
         elif isinstance(msg, P.SetLabels):
-            self.labels.set(msg.starts, msg.ends, msg.labels)
-            self.dirty.add("labels")
+            if self.labels.set(msg.starts, msg.ends, msg.labels):
+                self.dirty.add("labels")
         elif isinstance(msg, P.ApplyLabelDiff):
-            self.labels.apply_diff(msg.removed, msg.added)
-            self.dirty.add("labels")
+            if self.labels.apply_diff(msg.removed, msg.added):
+                self.dirty.add("labels")
         elif isinstance(msg, P.SetStateColors):
-            self.colors = {str(k): tuple(int(c) for c in v) + ((255,) if len(v) == 3 else ())
-                           for k, v in msg.colors.items()}
-            self.labels.set_states(list(self.colors))
-            self.dirty.add("colors")
+            colors = {str(k): tuple(int(c) for c in v) + ((255,) if len(v) == 3 else ())
+                      for k, v in msg.colors.items()}
+            order = self.labels.set_states(list(colors))
+            if colors != self.colors or order:
+                self.colors = colors
+                self.dirty.add("colors")
         elif isinstance(msg, P.SetViewOption):
-            self.options.setdefault(msg.target, {}).update(msg.options)
-            self.dirty.add("options")
-            if msg.target in ("label_strip", "hypnogram") and "visible" in msg.options:
-                self.dirty.add("layout")
-            if msg.target == "video" and "position" in msg.options:
-                self.dirty.add("layout")
+            cur = self.options.setdefault(msg.target, {})
+            self.options_changed = {k: v for k, v in msg.options.items() if k not in cur or cur[k] != v}
+            if self.options_changed:
+                cur.update(msg.options)
+                self.dirty.add("options")
+                if msg.target in ("label_strip", "hypnogram") and "visible" in self.options_changed:
+                    self.dirty.add("layout")
+                if msg.target == "video" and "position" in self.options_changed:
+                    self.dirty.add("layout")
         elif isinstance(msg, P.SetFocus):
             if msg.target != self.focus:
                 self.focus = msg.target
@@ -98,6 +112,12 @@ class ViewState:
         else:
             return False
         return True
+
+    def note_seq(self, seq: int) -> None:
+        """A window or cursor message of ``seq`` was applied (reported in the next FrameDrawn)."""
+        if seq != self.seq:
+            self.seq = seq
+            self.dirty.add("seq")
 
     def option(self, target: str, name: str, default=None):
         return self.options.get(target, {}).get(name, default)

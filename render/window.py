@@ -5,7 +5,11 @@ the plot panels (built from the session spec through
 :data:`render.panels.PANEL_KINDS`) and the fixed parts (label strip,
 overlays, cursor and selection, time axis, hypnogram, videos).
 It applies command messages, fetches data only when the window moved, and
-draws only when something changed. It never reads the socket: the loop
+draws only when something changed (a message that repeats what is shown
+draws nothing; nothing is drawn before the first messages). A frame never
+asks the X server anything: the canvas size is kept from resize events
+(:mod:`render.canvas_size`) and frames are presented without a round trip
+where Mesa allows it (:mod:`render.present`). It never reads the socket: the loop
 (:mod:`render.loop`) hands it messages and calls :meth:`Window.tick` (video
 frames that arrived, the playback clock).
 """
@@ -23,6 +27,7 @@ from vispy.gloo import gl
 
 from loupe_tui import protocol as P
 from loupe_tui.viewspec import OpenSession, open_spec
+from render.canvas_size import CanvasSize
 from render.layout import Layout, Rect, compute_layout
 from render.panels import make_panel
 from render.panels.base import Frame, Panel
@@ -32,11 +37,14 @@ from render.panels.labels import LabelLayers
 from render.panels.marks import Marks
 from render.panels.time_axis import TimeAxis
 from render.panels.video import VideoPanel
+from render.present import SwapPresenter
 from render.state import PlaybackClock, ViewState
 from render.visuals.text import Labels, set_dpi
 
 PANEL_RGBA = (22, 22, 28, 255)
 BACKGROUND = tuple(c / 255 for c in PANEL_RGBA)  # one colour: no full-window background pass to fill
+#: The first frame of a session with videos waits at most this long for their frame at the cursor.
+FIRST_FRAME_VIDEO_WAIT_S = 2.0
 GLOBAL_TARGETS = ("label_overlays", "label_strip", "hypnogram", "epochs", "cursor", "selection", "events",
                   "ruler")
 
@@ -65,6 +73,9 @@ class Window:
         self.video = VideoPanel([])
         self.playback = PlaybackClock()
         self._page_asked: tuple[float, float] | None = None   # the window a PageRequested was sent for
+        self.told = False          # nothing is drawn before the first messages are applied
+        self._settle_videos = False   # the first frame of a session waits (briefly) for its videos
+        self._video_key: tuple = ()   # what the video column showed in the last frame prepared
         self.wake: Callable[[], None] | None = None  # wakes the loop from worker threads (glfw.post_empty_event)
         self.events: EventLines | None = None
         self._names = Labels(font_size=8, anchor_x="left")
@@ -76,21 +87,30 @@ class Window:
         set_dpi(getattr(canvas, "dpi", None))  # names are fitted to the gutter in the font's real widths
         self._n_px = 0
         self.last_draw_ms = 0.0
-        canvas.events.resize.connect(lambda ev: self.state.dirty.add("layout"))
+        # Read once here, then kept by the resize events: a frame never asks the X server for it.
+        self.size = CanvasSize(canvas)
+        self.presenter = SwapPresenter(canvas)  # the loop gives a round-trip-free one where it can
+        canvas.events.resize.connect(self._on_resize)
         canvas.events.draw.connect(lambda ev: self.draw())
+
+    def _on_resize(self, event) -> None:
+        # The ConfigureNotify of the map repeats the size the window has: no second frame for it.
+        size = tuple(int(v) for v in (getattr(event, "physical_size", None) or event.size))
+        if self.layout is None or self.layout.size != size:
+            self.state.dirty.add("layout")
 
     # -- messages ---------------------------------------------------------------
     def apply(self, msg: P.Message) -> None:
         """Apply one command (not Snapshot/Quit: the loop handles those)."""
+        self.told = True
         try:
             if isinstance(msg, P.LoadSession):
                 self.load_session(msg.spec)
             elif isinstance(msg, P.SetCursor) and self.playback.playing and msg.t is not None and \
                     not self.playback.sync(msg.t, time.monotonic()):
-                self.state.seq = msg.seq  # the app following the playback: the clock keeps the cursor
-                self.state.dirty.add("frame")
+                self.state.note_seq(msg.seq)  # the app following the playback: the clock keeps the cursor
             elif self.state.apply(msg):
-                if isinstance(msg, P.SetViewOption):
+                if isinstance(msg, P.SetViewOption) and self.state.options_changed:
                     self._route_option(msg.target, msg.options)
             elif isinstance(msg, P.VideoCommand):
                 self._video_command(msg)
@@ -120,6 +140,7 @@ class Window:
         self.video = VideoPanel(session.videos, wake=self._wake,
                                 index_dir=Path(pyramids).parent / "video-index" if pyramids else None)
         self.video.open()
+        self._settle_videos = bool(self.video.slots)
         self.playback.playing = False
         if not self.state.labels.states:
             self.state.labels.set_states([s for s, _ in session.states])
@@ -196,8 +217,8 @@ class Window:
 
     def tick(self) -> None:
         """Take what happened off the GL thread (decoded frames, messages) and advance playback."""
-        if self.video.poll():
-            self.state.dirty.add("video")
+        if self.video.poll() and self.video.view_key(self.state.cursor) != self._video_key:
+            self.state.dirty.add("video")   # a frame or video the last frame did not show (not a prefetch)
         for m in self.video.take_messages():
             self.emit(m)
         if self.playback.playing:
@@ -217,12 +238,22 @@ class Window:
     # -- frame --------------------------------------------------------------------
     @property
     def needs_frame(self) -> bool:
-        return bool(self.state.dirty)
+        """Something to draw: not before the first messages (the window opens with one frame), and
+        not for a new ``seq`` alone (see :meth:`report_only`)."""
+        return self.told and bool(self.state.dirty - {"seq"})
+
+    def report_only(self) -> bool:
+        """A window or cursor message with a new ``seq`` repeated what is on the screen: take the
+        ``seq`` (the loop reports it as drawn) and draw nothing."""
+        if self.told and self.state.dirty == {"seq"}:
+            self.state.dirty.clear()
+            return True
+        return False
 
     def prepare(self) -> None:
         """Layout, data fetch and uploads for what changed; cheap when nothing did."""
         dirty = self.state.take_dirty()
-        size = tuple(int(v) for v in self.canvas.physical_size)
+        size = self.size.physical
         if self.layout is None or self.layout.size != size or dirty & {"layout", "session"}:
             self._relayout(size)
             dirty.add("window")
@@ -241,6 +272,7 @@ class Window:
         st = self.state
         epoch = (st.option("epochs", "epoch_len", 0.0) or 0.0, st.option("epochs", "t_start", 0.0) or 0.0)
         self.video.update(st.cursor, st.t0, st.t1, self.playback.playing, epoch)
+        self._video_key = self.video.view_key(st.cursor)
         self._set_texts()
 
     def _relayout(self, size) -> None:
@@ -255,9 +287,7 @@ class Window:
         self.video.set_rect(lay.video)
 
     def _frame(self) -> Frame:
-        ratio = self.canvas.physical_size[0] / max(self.canvas.size[0], 1)
-        return Frame(self.canvas, tuple(int(v) for v in self.canvas.physical_size), self.state.t0,
-                     self.state.t1, self.state, ratio)
+        return Frame(self.canvas, self.size.physical, self.state.t0, self.state.t1, self.state, self.size.ratio)
 
     def _set_texts(self) -> None:
         r = self._frame().ratio
@@ -298,18 +328,33 @@ class Window:
         self.video.draw(frame)
         frame.whole()
         for labels in (self._names, self._scales, self._ticks, self._small, self._small_c, self._placeholder):
-            labels.draw(self.canvas)
+            labels.draw(self.size.size)
 
     def render_frame(self) -> float:
-        """Prepare, draw to the screen, swap and wait for GL; returns milliseconds."""
+        """Prepare, draw to the screen, present (render/present.py) and wait for GL; returns milliseconds."""
         t = time.perf_counter()
         self.canvas.set_current()
+        if self._settle_videos:
+            self._settle_videos = False
+            self._wait_for_videos(FIRST_FRAME_VIDEO_WAIT_S)
+        self.presenter.before_draw()  # after a resize: the size the server gives (cached till the next)
         self.prepare()
         self.draw()
-        self.canvas.swap_buffers()
+        self.presenter.present()
         gl.glFinish()
         self.last_draw_ms = (time.perf_counter() - t) * 1000.0
         return self.last_draw_ms
+
+    def _wait_for_videos(self, timeout: float) -> None:
+        """The first frame of a session: wait up to ``timeout`` for the videos to open and decode the
+        frame at the cursor, so that the window opens with one frame, not one and then another."""
+        end = time.monotonic() + timeout
+        self.video.wait_opened(timeout)
+        self.tick()                       # opened (or failed): the key changed, "video" is dirty
+        self.prepare()                    # lays the videos out and asks for the frame at the cursor
+        if self.video.pending():
+            self.video.wait_ready(max(end - time.monotonic(), 0.0))
+        self.tick()
 
     def snapshot(self, path: str) -> None:
         """Draw the current state offscreen and write it to ``path``: PNG, or the raw

@@ -294,6 +294,20 @@ class VideoPanel:
         return any(s.place is not None and s.want is not None and s.shown != s.want and s.source is not None
                    and not s.source.error_at(s.want) for s in self.slots)
 
+    def view_key(self, cursor: float | None) -> tuple:
+        """What the column would show at ``cursor`` now: per video, opening or its error, or the frame
+        at the cursor and whether it is decoded (or failed). A decoded frame that leaves this as the
+        last frame saw it (a prefetched one, or the one already shown) is no reason to draw."""
+        out = []
+        for s in self.slots:
+            src = s.source
+            if src is None:
+                out.append((s.opening, s.error))
+                continue
+            k = None if cursor is None else src.frame_index_at(cursor)
+            out.append((s.sized, k, k is not None and src.cached(k) is not None, k is not None and src.error_at(k)))
+        return tuple(out)
+
     def wait_opened(self, timeout: float = 30.0) -> None:
         """Block until every video is opened (or failed)."""
         for t in self._threads:

@@ -146,12 +146,16 @@ class Labels:
         elif self._ibo.size != idx.size:
             self._ibo.set_data(idx)
 
-    def draw(self, canvas) -> None:
-        """Draw on ``canvas`` (the viewport must be the whole canvas)."""
+    def draw(self, size: tuple[float, float]) -> None:
+        """Draw on a canvas of ``size`` logical pixels (the viewport must be the whole canvas).
+
+        The size is passed in (the window keeps it from resize events): asking
+        the canvas for it would ask the X server, a round trip over X forwarding.
+        """
         if not self._n:
             return
-        w, h = canvas.size
+        w, h = size
         self._program["u_size"] = (float(w), float(h))
-        self._program["u_npix"] = self._font_size / 72.0 * float(canvas.dpi or 96.0)
+        self._program["u_npix"] = self._font_size / 72.0 * _DPI[0]
         self._program["u_atlas"] = self._font._atlas
         self._program.draw("triangles", self._ibo)

@@ -95,8 +95,8 @@ class Harness:
         return self.run(self.link.restart(initial))
 
     def send(self, *msgs: P.Message) -> None:
-        for m in msgs:
-            self.loop.call_soon_threadsafe(self.link.send, m)
+        """Queue ``msgs`` together, as the app sends the messages of one change (one write)."""
+        self.loop.call_soon_threadsafe(lambda: [self.link.send(m) for m in msgs])
 
     def wait_for(self, pred, timeout: float = 30.0, since: int = 0) -> P.Message:
         """The first event (from index ``since``) for which ``pred`` is true."""
