@@ -306,19 +306,10 @@ def pyqtgraph_main(zarr_path: str, quick: bool) -> None:
 def run(quick: bool = False) -> dict:
     paths = ensure_data(progress=lambda s: print(f"   {s}", file=sys.stderr), quick=quick)
     n_ch, hours = sizes(quick)
-    from loupe_tui.xvfb import Xvfb
+    from loupe_tui.xvfb import display_env
 
-    xvfb = None
-    env = dict(os.environ)
-    if not os.environ.get("DISPLAY"):
-        xvfb = Xvfb(size=(1920, 1080))
-        xvfb.start()
-        env = xvfb.env()
-    try:
+    with display_env() as env:
         gl = asyncio.run(_gl(paths, quick, env))
-    finally:
-        if xvfb is not None:
-            xvfb.stop()
     ref = _pyqtgraph(paths, quick)
     rows = []
     for name in lengths(quick):

@@ -197,23 +197,14 @@ async def _measure(with_raster: dict, without: dict, env: dict, quick: bool, log
 
 
 def run(quick: bool = False) -> dict:
-    from loupe_tui.xvfb import Xvfb
+    from loupe_tui.xvfb import display_env
 
     spec_a, spec_b, what, raster = _specs(quick)
     n_events = sum(len(p.times) for p in raster.panels())
     log_dir = BENCH_DIR / ("raster-quick" if quick else "raster")
     log_dir.mkdir(parents=True, exist_ok=True)
-    xvfb = None
-    env = dict(os.environ)
-    if not os.environ.get("DISPLAY"):
-        xvfb = Xvfb(size=(1920, 1080))
-        xvfb.start()
-        env = xvfb.env()
-    try:
+    with display_env() as env:
         res = asyncio.run(_measure(spec_a, spec_b, env, quick, log_dir))
-    finally:
-        if xvfb is not None:
-            xvfb.stop()
     rows = []
     for name in (QUICK if quick else FULL):
         w, wo = np.asarray(res[name]["with"]), np.asarray(res[name]["without"])

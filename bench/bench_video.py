@@ -388,19 +388,13 @@ def run(quick: bool = False) -> dict:
     for name in ("openfield", "1080p"):
         if name in media:
             rows += decode_rows(name, *media[name], quick)
-    from loupe_tui.xvfb import Xvfb
+    from loupe_tui.xvfb import display_env
 
-    xvfb, env = None, dict(os.environ)
-    if not os.environ.get("DISPLAY"):
-        xvfb = Xvfb(size=(1920, 1080))
-        xvfb.start()
-        env = xvfb.env()
     root = Path(tempfile.mkdtemp(prefix="bench-video-"))
     try:
-        rows += asyncio.run(_gl(media, quick, env, root))
+        with display_env() as env:
+            rows += asyncio.run(_gl(media, quick, env, root))
     finally:
-        if xvfb is not None:
-            xvfb.stop()
         shutil.rmtree(root, ignore_errors=True)
     notes = ("limit = plain PyAV seek to the keyframe at or before + decode to the frame; "
              "video_lag = video frame on screen after the traces' frame (0: it came with them)")

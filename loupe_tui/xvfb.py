@@ -15,6 +15,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class XvfbError(RuntimeError):
@@ -147,3 +149,14 @@ def _wait_for_socket(number: int, timeout: float) -> bool:
 def have_xvfb() -> bool:
     """True when the Xvfb binary is on PATH."""
     return shutil.which("Xvfb") is not None
+
+
+@contextmanager
+def display_env(size: tuple[int, int] = (1920, 1080)) -> Iterator[dict]:
+    """An environment with a display: this one's when ``DISPLAY`` is set, else a private Xvfb's (stopped after)."""
+    if os.environ.get("DISPLAY"):
+        yield dict(os.environ)
+        return
+    with Xvfb(size=size) as xvfb:
+        yield xvfb.env()
+
