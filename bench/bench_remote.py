@@ -68,6 +68,7 @@ WINDOW_S, EPOCH_S = 20.0, 4.0
 PAGES = (20.0, 40.0)        # the window alternates between these starts (video and a label boundary)
 QUIET_S = 0.6               # no X traffic for this long after the frame: the event is over
 EVENT_TIMEOUT_S = 120.0
+PLAY_LINKS = ("unthrottled", "20M+15ms", "20M+15ms zlib")   # where playback is measured
 NAMED = ("GetWindowAttributes", "GetGeometry", "GetInputFocus", "InternAtom", "QueryExtension", "PutImage")
 
 
@@ -150,7 +151,7 @@ async def _quiet(proxy, quiet_s: float = QUIET_S, timeout: float = EVENT_TIMEOUT
 
 
 async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, rounds: int, idle_s: float,
-                      warm_only: bool = False) -> list[dict]:
+                      warm_only: bool = False, play_s: float = 0.0) -> list[dict]:
     """One window: opened on the first link of ``plan``, ``rounds`` rounds of events on each link
     (``(name, Link)``) in turn, then ``idle_s`` of idle; a dict per measured event."""
     from loupe_tui import protocol as P
@@ -190,6 +191,43 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
         d.update(event=name, link=link_name, size=f"{size[0]}x{size[1]}", frames=n_frames,
                  draw_ms=[f.draw_ms for t, f in frames if t >= ev.t0])
         out.append(d)
+
+    async def playing(link_name: str) -> None:
+        """Video playback for ``play_s`` on this link, a state key half-way, then pause."""
+        nonlocal seq
+        n0 = len(frames)
+        played = proxy.mark("(playing)")
+        t0 = time.monotonic()
+        link.send(P.VideoCommand("play", value=1.0))
+        await asyncio.sleep(play_s / 2)
+        seq += 1
+        key_seq = seq
+        t_key = time.monotonic()
+        for m in messages_for(state_key(), session, seq):
+            link.send(m)
+        await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == key_seq)
+        key_ms = 1000 * (time.monotonic() - t_key)
+        await asyncio.sleep(max(t0 + play_s - time.monotonic(), 0.0))
+        paused = proxy.mark("(paused)")
+        link.send(P.VideoCommand("pause"))
+        await asyncio.sleep(0.05)
+        if not await _quiet(proxy):
+            raise RuntimeError("playback: the X connection did not go quiet after the pause")
+        proxy.drain()
+        n_frames = sum(1 for t, _ in frames[n0:] if t - t0 <= play_s)
+        out.append({"event": "playback", "link": link_name, "size": f"{size[0]}x{size[1]}", "play_s": play_s,
+                    "frames_per_s": round(n_frames / play_s, 1),
+                    "mb_per_s": round(played.bytes["to_server"] / 1e6 / play_s, 2),
+                    "mbit_per_s": round(played.bytes["to_server"] * 8 / 1e6 / play_s, 1),
+                    "key_to_frame_ms": round(key_ms, 1),
+                    "pause_to_last_byte_ms": None if paused.last_byte_s is None else round(1000 * paused.last_byte_s)})
+        # back to the page the rounds expect: the cursor on the window's first epoch
+        seq += 1
+        for m in messages_for(session.goto(session.window_start), session, seq):
+            link.send(m)
+        await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == seq)
+        await _quiet(proxy)
+        proxy.drain()
 
     async def event(name: str, change) -> None:
         nonlocal seq
@@ -236,6 +274,8 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
             return []
         for link_name, lk in plan:
             proxy.set_link(lk)
+            if play_s and link_name in PLAY_LINKS:
+                await playing(link_name)
             for _ in range(rounds):
                 # the cursor is on the window's first epoch: two state keys move it on two epochs,
                 # two steps back bring it home, so every page flip keeps it in the window
@@ -291,6 +331,9 @@ def _rows(records: list[dict], link_names: list[str], idle_s: float) -> list[dic
             row["frames_mean"] = round(statistics.fmean(r["frames"] for r in every), 2)
             row["bytes_to_server_mean"] = round(statistics.fmean(r["bytes"]["to_server"] for r in every))
             rows.append(row)
+        for r in records:
+            if r["size"] == size and r["event"] == "playback":
+                rows.append({k: v for k, v in r.items() if k != "event"} | {"event": f"playback ({r['link']})"})
     return rows
 
 
@@ -343,7 +386,8 @@ def run(quick: bool = False) -> dict:
         for size in sizes(quick):
             for plan in plans:
                 before = os.getloadavg()[0]
-                records += asyncio.run(_run_window(scene, proxy, size, plan, rounds, idle_s))
+                records += asyncio.run(_run_window(scene, proxy, size, plan, rounds, idle_s,
+                                                   play_s=2.0 if quick else 5.0))
                 loads.append((f"{size[0]}x{size[1]} {plan[0][0]}", round(before, 2), round(os.getloadavg()[0], 2)))
         problems = proxy.parse_problems()
         extensions = sorted(proxy.extensions.values())
@@ -359,8 +403,11 @@ def run(quick: bool = False) -> dict:
              f"replies per page flip at {size0}: {_top_requests(records, size0, 'page flip')}; "
              f"extensions asked for: {', '.join(extensions)}; "
              f"load average (1 min) before/after each window: {loads}; set-up {setup_s:.1f} s; "
+             "playback: the demo's video played at 1x for play_s, frames drawn per second and what they sent, "
+             "a state key half-way (message to its FrameDrawn, which a frame in a run sends once the link has "
+             "taken it) and the pause (message to the last byte); "
              "pyqtgraph (Loupe's way) on the same link: skipped, not installed in the venv; "
-             "terminal-graphics bytes per flip: not built yet (issue 11)")
+             "terminal-graphics bytes per flip: bench_terminal_graphics")
     if caveat:
         notes += f"; {caveat}"
     if problems:

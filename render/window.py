@@ -337,6 +337,8 @@ class Window:
         if self._settle_videos:
             self._settle_videos = False
             self._wait_for_videos(FIRST_FRAME_VIDEO_WAIT_S)
+        if "expose" in self.state.dirty:
+            self.presenter.invalidate()  # the server lost some of the window's pixels: put them all
         self.presenter.before_draw()  # after a resize: the size the server gives (cached till the next)
         self.prepare()
         self.draw()
