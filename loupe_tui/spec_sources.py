@@ -193,9 +193,13 @@ def _spill(da: xr.DataArray, cache_dir: Path) -> dict[str, Any]:
 
 
 def describe_time(axis: TimeAxis, cache_dir: str | Path) -> dict[str, Any]:
-    """``{"n", "t0", "fs"}`` for a regular axis; an irregular one's times go to a ``.npy``."""
+    """``{"n", "t0", "fs"}`` for a regular axis; an irregular one's times, a segmented one's
+    segments go to a ``.npy``."""
     if axis.regular:
         return {"n": int(axis.n), "t0": float(axis.t0), "fs": float(axis.fs)}
+    if axis.segments is not None:
+        return {"n": int(axis.n), "t0": float(axis.t0), "fs": float(axis.fs),
+                "segments": save_array(np.asarray(axis.segments, np.float64), cache_dir)}
     return {"n": int(axis.n), "t0": float(axis.t0), "times": save_array(np.asarray(axis.times), cache_dir)}
 
 
@@ -203,6 +207,9 @@ def open_time(desc: dict[str, Any]) -> TimeAxis:
     """The :class:`TimeAxis` :func:`describe_time` described (irregular times memory-mapped)."""
     if "times" in desc:
         return TimeAxis(n=int(desc["n"]), t0=float(desc["t0"]), times=np.load(desc["times"], mmap_mode="r"))
+    if "segments" in desc:
+        return TimeAxis(n=int(desc["n"]), t0=float(desc["t0"]), fs=float(desc["fs"]),
+                        segments=np.load(desc["segments"]).reshape(-1, 2))
     return TimeAxis(n=int(desc["n"]), t0=float(desc["t0"]), fs=float(desc["fs"]))
 
 

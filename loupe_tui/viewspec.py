@@ -115,7 +115,7 @@ def build_spec(configs, *, labels_states_colors, videos=None, global_events=None
 
 
 def _span(axis: TimeAxis) -> tuple[float, float]:
-    first = axis.t0 if axis.regular else float(axis.times[0])
+    first = axis.first
     return float(first), float(axis.t_end)
 
 
@@ -154,13 +154,25 @@ def _trace_panel(cfg: TraceConfig, cache_dir: Path) -> dict:
             "names": cfg.trace_names(), "colors": [list(c) for c in cfg.trace_colors()],
             "order_values": _jsonable(cfg.order_values()), "overlays": overlays,
             "markers": _markers(cfg, cache_dir), "gain": float(cfg.gain),
-            "step": step, "traces_per_page": cfg.traces_per_page, "units": _units(cfg.data)}
+            "step": step, "traces_per_page": cfg.traces_per_page, "units": _units(cfg.data),
+            "row_units": _row_units(cfg.data, order)}
 
 
 def _units(da) -> str:
     """The data's unit (``attrs["units"]``, CF convention; also ``unit``), "" when unknown."""
     u = da.attrs.get("units", da.attrs.get("unit", ""))
     return u.strip() if isinstance(u, str) else ""
+
+
+def _row_units(da, order) -> list[str] | None:
+    """Each trace's unit when the data gives one per trace (a ``units`` coordinate along its one
+    non-time dim, as EDF groups have: uV beside % beside mV), else None (the panel's ``units``)."""
+    dims = other_dims(da)
+    u = da.coords.get("units")
+    if u is None or len(dims) != 1 or u.dims != (dims[0],):
+        return None
+    values = [str(v).strip() for v in np.asarray(u.values).tolist()]
+    return [values[int(i)] for i in order]
 
 
 def _markers(cfg: TraceConfig, cache_dir: Path) -> list[dict]:

@@ -6,14 +6,14 @@ changes the plot area but not the hypnogram, the names or the video. Rather
 than have every panel guess what it changed (and get it wrong one day), the
 presenter reads the drawn frame back from the GL back buffer (local memory
 with Mesa's software rasteriser: a few ms) and compares it with the frame
-the window shows, in bands of 8 rows. Only the columns of a band holding a
+the window shows, in bands of 4 rows. Only the columns of a band holding a
 changed pixel are sent, so what the window shows is always exactly the frame
 drawn: the same pixels a whole put would give.
 
 Much of what changes is flat: label shading behind the traces, the gaps
 between raster ticks, panel backgrounds. A run of changed columns that is
 one colour over the whole band is sent as a filled rectangle (8 bytes in a
-``PolyFillRectangle``, batched per colour) instead of its pixels (32 bytes a
+``PolyFillRectangle``, batched per colour) instead of its pixels (16 bytes a
 column); the rest is put as pixels (``PutImage``). Runs repeated by the next
 band grow down into taller rectangles.
 
@@ -32,7 +32,7 @@ import numpy as np
 
 #: Height in pixels of the bands a frame is compared in. Within a band, changed columns are found
 #: exactly: a cursor line or a label band costs its own width.
-BAND = 8
+BAND = 4
 #: A flat run this many columns wide or more is filled, not put.
 MIN_FILL = 2
 #: At most this many put rectangles a frame; beyond, runs in a band are joined across ever wider gaps.

@@ -12,7 +12,7 @@ cannot be decoded, or whose frame times do not fit it, is one error line.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,14 @@ ARRAYS_RECIPE = "docs/data-inputs.md#arrays-in-npz-mat-or-other-files"
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
     """DATA and the options naming what to show beside it (shared by ``open`` and ``snapshot``)."""
-    p.add_argument("data", metavar="DATA", help="zarr store, netCDF file, or folder of <name>_t.npy/<name>_y.npy")
+    p.add_argument("data", metavar="DATA", help="zarr store, netCDF file, EDF/EDF+/BDF file, or folder of "
+                                                "<name>_t.npy/<name>_y.npy")
+    p.add_argument("--channels", metavar="LABEL,...",
+                   help="EDF/BDF: the signals to show, in this order, by label or pattern (EEG*,EMG*); "
+                        "one trace group per sampling rate")
+    p.add_argument("--derive", action="append", default=[], metavar="NAME=A-B",
+                   help="EDF/BDF: add signal NAME = A minus B (bipolar or re-referenced, e.g. C4-M1=C4-M1), "
+                        "computed as it is read; repeatable")
     p.add_argument("--group", metavar="G", help="group of the zarr/netCDF store holding the traces "
                                                 "(default: the root)")
     p.add_argument("--variable", metavar="V", help="variable to show (default: the only data variable)")
@@ -84,6 +91,10 @@ class Sources:
     labels: Path
     labels_given: bool
     schema: Any
+    #: what the data files bend, one line each, already saying what was done (shown in the status line)
+    warnings: list = field(default_factory=list)
+    #: the recording's clock start (EDF header), None when unknown
+    start: Any = None
 
 
 def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sources:
@@ -95,7 +106,18 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     from loupe_tui.io.events import read_event_tables
 
     data = Path(args.data).expanduser()
-    configs = data_configs(data, args.group, args.variable, mode or ("dense" if args.dense else "stacked"))
+    mode = mode or ("dense" if args.dense else "stacked")
+    channels = [c.strip() for c in (getattr(args, "channels", None) or "").split(",") if c.strip()]
+    derive = list(getattr(args, "derive", None) or [])
+    edf = None
+    if edf_input(data):
+        edf = read_edf_input(data, channels, derive)
+        configs = edf_configs(edf, mode)
+    else:
+        for flag, given in (("--channels", channels), ("--derive", derive)):
+            if given:
+                raise LoupeConfigError(f"{flag}: only for EDF/BDF files (DATA is {data.name})")
+        configs = data_configs(data, args.group, args.variable, mode)
     configs += heatmap_configs(data, args.heatmap, args.heatmap_split, args.heatmap_order, args.cmap)
     if args.raster:
         configs.append(RasterConfig.from_parquet(args.raster, time_col="time", order_by=args.raster_by))
@@ -103,9 +125,46 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     if args.events:
         table = read_event_tables(args.events, required=["time", *([args.events_by] if args.events_by else [])])
         events = GlobalEventsConfig(table, style_events_on=args.events_by)
+    elif edf is not None:
+        events = edf_events(edf)
     labels = Path(args.labels).expanduser() if args.labels else data.with_name(data.stem + ".labels.csv")
     return Sources(data, configs, video_configs(args.video), events, labels, bool(args.labels),
-                   label_schema(labels, args.schema))
+                   label_schema(labels, args.schema), warnings=list(edf.warnings) if edf else [],
+                   start=edf.start if edf else None)
+
+
+def edf_input(path: Path) -> bool:
+    from loupe_tui.io.edf.recording import is_edf
+
+    return path.is_file() and is_edf(path)
+
+
+def read_edf_input(path: Path, channels: list[str], derive: list[str]):
+    from loupe_tui.io.edf.recording import read_edf
+
+    return read_edf(path, channels=channels or None, derive=derive or None)
+
+
+def edf_configs(edf, mode: str) -> list:
+    """One TraceConfig per sampling rate of an opened EDF, fastest first (EEG before SpO2)."""
+    from loupe_tui.config import TraceConfig
+
+    groups = sorted(edf.groups.values(), key=lambda da: -float(da.attrs.get("sampling_rate", 0.0)))
+    if not groups:
+        raise DataFileError(f"{edf.path}: holds no data signals (annotations only: open it with --labels "
+                            "beside a recording)")
+    return [TraceConfig(da, mode=mode) for da in groups]
+
+
+def edf_events(edf):
+    """The EDF+ annotations as global events styled by their text, None when there are none."""
+    from loupe_tui.config import GlobalEventsConfig
+
+    table = edf.events()
+    if not len(table):
+        return None
+    table = table.rename({"onset": "time"})
+    return GlobalEventsConfig(table, style_events_on="text")
 
 
 def parse_schema(spec: str | None):

@@ -42,7 +42,7 @@ def samples_per_column(ax: TimeAxis, t0: float, t1: float, n_px: int, starts: np
     i0, i1 = int(starts[0]), int(starts[-1])
     if i1 <= i0:
         return 0.0
-    first = ax.t0 if ax.times is None else (float(ax.times[0]) if ax.n else ax.t0)
+    first = ax.first
     overlap = min(t1, ax.t_end) - max(t0, first)
     return (i1 - i0) / max(n_px * overlap / (t1 - t0), 1e-12)
 

@@ -253,10 +253,11 @@ class Pyramid:
             x = self._read(j0, j1, chans)
             # Infinities are gaps, as in the pyramid's bins (NaN breaks the drawn line).
             x[~np.isfinite(x)] = np.nan
-            if ax.times is None:
-                times = ax.t0 + np.arange(j0, j1, dtype=np.float64) / ax.fs
-            else:
-                times = np.array(ax.times[j0:j1], dtype=np.float64)
+            times = ax.times_between(j0, j1)
+            gaps = ax.gaps_in(j0, j1) - j0
+            if len(gaps):   # a gap in the recording (EDF+D): a NaN sample between its sides breaks the line
+                x = np.insert(x, gaps, np.nan, axis=1)
+                times = np.insert(times, gaps, 0.5 * (times[gaps - 1] + times[gaps]))
             return WindowData(lo=x, hi=x, level=-1, bin=1, raw=True, times=times,
                               edges=np.array([j0, j1], np.int64), **out)
         lo = np.empty((len(chans), n_px), np.float32)

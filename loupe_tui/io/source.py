@@ -18,25 +18,44 @@ import numpy as np
 class TimeAxis:
     """Where each sample sits in time (seconds).
 
-    Either regular (``times is None``: sample ``i`` is at ``t0 + i / fs``) or
-    irregular (``times`` is a 1-D float64 array, possibly a memmap, strictly
-    increasing, one entry per sample).
+    One of three kinds:
+
+    * regular (``fs`` set, ``times`` and ``segments`` None): sample ``i`` is
+      at ``t0 + i / fs``;
+    * segmented (``fs`` and ``segments`` set): regular runs at ``fs`` with
+      gaps between them (EDF+D). ``segments`` is ``(k, 2)`` float64, one row
+      ``(first sample index, its time)`` per run, both increasing; the first
+      row is ``(0, t0)``. Nothing is held per sample: 24 h at 256 Hz in 1 s
+      records costs at most a row per record;
+    * irregular (``times`` set): a 1-D float64 array, possibly a memmap,
+      strictly increasing, one entry per sample.
     """
 
     n: int
     t0: float
     fs: float | None = None
     times: np.ndarray | None = None
+    segments: np.ndarray | None = None
 
     @property
     def regular(self) -> bool:
-        return self.times is None
+        return self.times is None and self.segments is None
+
+    @property
+    def first(self) -> float:
+        """Time of the first sample (``t0`` when empty)."""
+        if self.times is None or self.n == 0:
+            return self.t0
+        return float(self.times[0])
 
     @property
     def t_end(self) -> float:
         """Time just past the last sample (half-open end of the recording)."""
         if self.n == 0:
             return self.t0
+        if self.segments is not None:
+            i, t = self.segments[-1]
+            return float(t + (self.n - i) / self.fs)
         if self.times is None:
             return self.t0 + self.n / self.fs
         last = float(self.times[-1])
@@ -46,16 +65,60 @@ class TimeAxis:
 
     def time_of(self, i: np.ndarray | int) -> np.ndarray | float:
         """Time of sample index ``i`` (vectorised)."""
+        if self.segments is not None:
+            ii = np.asarray(i, dtype=np.float64)
+            k = np.clip(np.searchsorted(self.segments[:, 0], ii, side="right") - 1, 0, None)
+            return self.segments[k, 1] + (ii - self.segments[k, 0]) / self.fs
         if self.times is None:
             return self.t0 + np.asarray(i, dtype=np.float64) / self.fs
         return np.asarray(self.times)[i]
 
+    def times_between(self, i0: int, i1: int) -> np.ndarray:
+        """float64 times of samples ``[i0, i1)``."""
+        i0, i1 = max(int(i0), 0), min(int(i1), self.n)
+        if self.times is not None:
+            return np.array(self.times[i0:i1], dtype=np.float64)
+        return np.asarray(self.time_of(np.arange(i0, max(i0, i1), dtype=np.int64)), dtype=np.float64)
+
     def index_of(self, t: np.ndarray | float) -> np.ndarray | int:
         """First sample index whose time is ``>= t``, clipped to ``[0, n]``."""
+        if self.segments is not None:
+            tt = np.asarray(t, dtype=np.float64)
+            starts, times = self.segments[:, 0], self.segments[:, 1]
+            k = np.clip(np.searchsorted(times, tt, side="right") - 1, 0, None)
+            idx = starts[k] + np.ceil((tt - times[k]) * self.fs - 1e-9)
+            idx = np.maximum(idx, starts[k])
+            # past the end of its run (in a gap): the next run's first sample
+            ends = np.r_[starts[1:], self.n]
+            idx = np.where(idx > ends[k], ends[k], idx)
+            return np.clip(idx, 0, self.n).astype(np.int64)
         if self.times is None:
             idx = np.ceil((np.asarray(t, dtype=np.float64) - self.t0) * self.fs - 1e-9)
             return np.clip(idx, 0, self.n).astype(np.int64)
         return np.searchsorted(self.times, t, side="left")
+
+    def sample_at(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sample covering each time (sample ``i`` covers ``[time(i), time(i + 1))``) as int64,
+        and whether the time is covered at all (False in a gap of a segmented axis)."""
+        tt = np.asarray(t, dtype=np.float64)
+        if self.segments is not None:
+            starts, times = self.segments[:, 0], self.segments[:, 1]
+            k = np.clip(np.searchsorted(times, tt, side="right") - 1, 0, None)
+            off = np.floor((tt - times[k]) * self.fs)
+            ends = np.r_[starts[1:], self.n]
+            return (starts[k] + off).astype(np.int64), (off >= 0) & (starts[k] + off < ends[k])
+        if self.times is None:
+            idx = np.floor((tt - self.t0) * self.fs).astype(np.int64)
+        else:
+            idx = np.searchsorted(self.times, tt, side="right").astype(np.int64) - 1
+        return idx, np.ones(idx.shape, bool)
+
+    def gaps_in(self, i0: int, i1: int) -> np.ndarray:
+        """Indices ``j`` in ``(i0, i1)`` where a run starts: a gap lies between samples ``j - 1`` and ``j``."""
+        if self.segments is None:
+            return np.zeros(0, np.int64)
+        starts = self.segments[1:, 0].astype(np.int64)
+        return starts[(starts > i0) & (starts < i1)]
 
 
 @runtime_checkable
@@ -150,4 +213,6 @@ def _array_fingerprint(data: np.ndarray, time: TimeAxis) -> str:
     h.update(np.ascontiguousarray(flat[:, -64:]).tobytes())
     if time.times is not None:
         h.update(np.ascontiguousarray(time.times[:: max(1, time.n // 4096)]).tobytes())
+    if time.segments is not None:
+        h.update(np.ascontiguousarray(time.segments).tobytes())
     return h.hexdigest()

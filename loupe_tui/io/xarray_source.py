@@ -77,7 +77,17 @@ def time_reader(da: xr.DataArray):
 
 
 def time_axis_of(da: xr.DataArray) -> TimeAxis:
-    """Check ``da``'s time coordinate chunk by chunk and describe it (lazy)."""
+    """Check ``da``'s time coordinate chunk by chunk and describe it (lazy).
+
+    A reader that computes the coordinate (EDF, :mod:`loupe_tui.io.edf.recording`) leaves its
+    :class:`TimeAxis` in the coordinate's encoding (``loupe_time_axis``); it is taken as it is
+    when the coordinate still has its length and ends (not sliced since), in O(1)."""
+    tvar = da.coords[TIME].variable
+    known = tvar.encoding.get("loupe_time_axis")
+    if isinstance(known, TimeAxis) and known.n == tvar.shape[0] and known.n > 0:
+        ends = np.asarray(tvar[[0, known.n - 1]].values, np.float64)
+        if np.allclose(ends, known.time_of(np.array([0, known.n - 1])), rtol=0, atol=1e-9):
+            return known
     read, n = time_reader(da)
     storage = time_chunk(da.coords[TIME].variable) or DEFAULT_CHUNK
     # Whole storage chunks, about DEFAULT_CHUNK entries per read.
@@ -208,6 +218,8 @@ class XarraySource:
                 h.update(repr((name, np.asarray(coord.values).tolist())).encode())
         if t.times is not None:
             h.update(np.ascontiguousarray(t.times[:: max(1, t.n // 4096)]).tobytes())
+        if t.segments is not None:
+            h.update(np.ascontiguousarray(t.segments).tobytes())
         # A bounded sample of the data tells apart same-shape selections of one store
         # (e.g. positions along a dim without coordinate); the storage signature
         # above is what notices a rewritten chunk anywhere in the file.

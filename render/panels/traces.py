@@ -79,7 +79,11 @@ class StackedTraces(Panel):
         return list(self.spec["names"])
 
     def _row_units(self) -> list[str]:
-        """The unit of each row's values ("" when unknown)."""
+        """The unit of each row's values ("" when unknown): the data's per-trace units (EDF), else
+        the panel's."""
+        rows = self.spec.get("row_units")
+        if rows and len(rows) == len(self.row_names):
+            return [str(u or "") for u in rows]
         return [str(self.spec.get("units") or "")] * len(self.row_names)
 
     def _build_layers(self) -> list[Layer]:

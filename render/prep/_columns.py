@@ -25,13 +25,8 @@ def hold_indices(ax: TimeAxis, tcols: np.ndarray) -> tuple[np.ndarray, np.ndarra
     centres = 0.5 * (tcols[:-1] + tcols[1:])
     if ax.n == 0:
         return np.zeros(len(centres), np.int64), np.zeros(len(centres), bool)
-    if ax.times is None:
-        idx = np.floor((centres - ax.t0) * ax.fs).astype(np.int64)
-        first = ax.t0
-    else:
-        idx = np.searchsorted(ax.times, centres, side="right").astype(np.int64) - 1
-        first = float(ax.times[0])
-    valid = (centres >= first) & (centres < ax.t_end) & (idx >= 0) & (idx < ax.n)
+    idx, inside = ax.sample_at(centres)
+    valid = inside & (centres >= ax.first) & (centres < ax.t_end) & (idx >= 0) & (idx < ax.n)
     return np.clip(idx, 0, ax.n - 1), valid
 
 

@@ -309,7 +309,8 @@ def test_the_gl_window_draws_through_the_proxy_and_every_frame_crosses_it(x_serv
         # the X server listens on no TCP port: the proxy, on 127.0.0.1, is the only way in
         with pytest.raises(OSError):
             socket.create_connection((LOCALHOST, 6000 + int(x_server.display[1:])), timeout=2).close()
-        win = Harness(px.env(), tmp_path, size=(w, h), hidden=False)
+        # whole frames (not only what changed, render/damage.py): this test is about the proxy
+        win = Harness(px.env() | {"LOUPE_GL_PRESENT": "full"}, tmp_path, size=(w, h), hidden=False)
         opened = px.mark("open")
         try:
             win.start([])
