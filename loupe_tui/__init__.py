@@ -27,6 +27,7 @@ _EXPORTS = {
     "LoupeConfigError": "loupe_tui.errors",
     "LoupeError": "loupe_tui.errors",
     "view": "loupe_tui.api",
+    "read_edf": "loupe_tui.io.edf.recording",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -44,6 +45,8 @@ def _module(name: str):
         from loupe_tui.core import session as module
     elif name == "loupe_tui.errors":
         from loupe_tui import errors as module
+    elif name == "loupe_tui.io.edf.recording":
+        from loupe_tui.io.edf import recording as module
     else:
         from loupe_tui import api as module
     return module

@@ -275,3 +275,19 @@ def test_a_file_object_is_read_like_a_file(tmp_path):
     b = read_edf(path).groups["512 Hz"].isel(time=slice(1000, 3000)).values
     np.testing.assert_array_equal(a, b)
     assert EdfFile(path).header.kind == "EDF"
+
+
+def test_a_loupe_style_script_mixes_edf_groups_with_other_data(tmp_path):
+    import xarray as xr
+
+    import loupe_tui
+    from loupe_tui.api import make_context
+
+    rec = loupe_tui.read_edf(psg(tmp_path))
+    other = xr.DataArray(np.zeros((2, 600)), dims=("channel", "time"),
+                         coords={"time": np.arange(600) / 2.0, "channel": ["x", "y"]}, name="other")
+    ctx = make_context([loupe_tui.TraceConfig(rec.groups["256 Hz"]), loupe_tui.TraceConfig(rec.groups["1 Hz"]),
+                        loupe_tui.TraceConfig(other)], state_definitions="aasm_human", window=False,
+                       epoch_len=30.0)
+    assert (ctx.session.t_start, ctx.session.t_end) == (0.0, 300.0)
+    assert [c.trace_names() for c in ctx.configs][:2] == [["EEG C4", "EEG M1"], ["SpO2"]]
