@@ -2,8 +2,10 @@
 
 ``labels info FILE`` summarises a file (intervals, states, time per state,
 span, coverage, gaps). ``labels convert IN OUT`` rewrites any readable format
-as any writable one. Both read the file itself: they neither replay a journal
-nor load a ``.scored`` sibling, but ``info`` says when those exist.
+as any writable one, or exports an EDF+ annotations file (``OUT.edf``). Both
+read the file itself: they neither replay a journal nor load a ``.scored``
+sibling, but ``info`` says when those exist, and what reading left out (an
+EDF's annotations that are not sleep stages).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ _ROLE_FLAGS = ("start_col", "end_col", "duration_col", "label_col", "note_col")
 _EPILOG = """\
 formats (by extension): .csv (legacy columns start_s,end_s,label,note by default),
 .htsv/.tsv (tab-separated with header), .parquet, .txt (read-only hypnogram:
-Visbrain 'state<TAB>end_time' lines, or one stage per epoch per line).
+Visbrain 'state<TAB>end_time' lines, or one stage per epoch per line), .edf/.bdf
+(read-only: the sleep stages among an EDF+/BDF+ file's annotations, 'Sleep stage
+W/1/2/3/4/R/?/N1/N2/N3' and 'Movement time'; convert writes .edf as EDF+ annotations).
 
 examples:
   loupe-tui labels info night1.csv
@@ -31,6 +35,9 @@ examples:
   loupe-tui labels info scoring.htsv --start-col onset --duration-col duration --end-col none --label-col stage
   loupe-tui labels info hypno.txt --epoch 30 --stages 0=W,1=N1,2=N2,3=N3,4=REM
   loupe-tui labels convert hypno.txt hypno.csv
+  loupe-tui labels info SC4001EC-Hypnogram.edf                      # R&K: S3 and S4 read as N3
+  loupe-tui labels convert SC4001EC-Hypnogram.edf hypno.csv --stage-names rk --stages "Movement time=MT"
+  loupe-tui labels convert night1.csv night1-annotations.edf        # EDF+ for EDFbrowser, MNE
   loupe-tui labels convert scoring.htsv scoring.parquet --start-col onset --label-col stage
   loupe-tui labels convert scoring.htsv scoring.csv --legacy --start-col onset --label-col stage
   loupe-tui labels convert a.csv b.htsv --out-start-col onset --out-end-col none --out-duration-col duration
@@ -48,16 +55,23 @@ def _add_schema_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--label-col", metavar="NAME", help="state label column (default label)")
     g.add_argument("--note-col", metavar="NAME", help="note column (default note; 'none' for no notes)")
     g.add_argument("--extra-cols", metavar="A,B", help="extra columns to show first (others are kept anyway)")
-    h = p.add_argument_group(".txt hypnograms")
+    h = p.add_argument_group(".txt hypnograms (--stages: .edf/.bdf too)")
     h.add_argument("--txt-kind", choices=("auto", "visbrain", "epochs"), default="auto",
                    help="Visbrain bouts or one stage per epoch (default: tell by content)")
     h.add_argument("--epoch", type=float, default=30.0, metavar="SECONDS",
                    help="epoch length for epoch-per-line files (default 30)")
     h.add_argument("--stages", metavar="CODE=NAME,...",
-                   help="stage codes (default YASA: 0=W,1=N1,2=N2,3=N3,4=REM,-1=Art,-2= ; an empty "
-                        "name means unscored). Starting with a negative code? write --stages=-1=Art,...")
+                   help="stage codes; an empty name means unscored. .txt: the whole mapping (default YASA: "
+                        "0=W,1=N1,2=N2,3=N3,4=R,-1=Art,-2= ; starting with a negative code? write "
+                        "--stages=-1=Art,...). .edf/.bdf: single overrides of the codes X of 'Sleep stage X' "
+                        "(W 1 2 3 4 R ? N1 N2 N3) and 'Movement time', e.g. '?=U,Movement time=MT'; an "
+                        ".edf output writes NAME as 'Sleep stage CODE'")
     h.add_argument("--t0", type=float, default=0.0, metavar="SECONDS",
                    help="start time of the first epoch (default 0)")
+    e = p.add_argument_group(".edf/.bdf sleep stages")
+    e.add_argument("--stage-names", choices=("aasm", "rk"), default=None,
+                   help="aasm (default): W N1 N2 N3 R, Art for movement time, the aasm_human keymap's "
+                        "states (R&K stages 3 and 4 are N3); rk: W S1 S2 S3 S4 R MT")
 
 
 def register(sub) -> None:
@@ -69,7 +83,7 @@ def register(sub) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Print interval count, states, time per state (h:mm:ss and % of "
                                        "labelled time), total span, coverage and gaps.")
-    info.add_argument("file", metavar="FILE", help="labels file (.csv, .htsv, .tsv, .parquet, .txt)")
+    info.add_argument("file", metavar="FILE", help="labels file (.csv, .htsv, .tsv, .parquet, .txt, .edf, .bdf)")
     _add_schema_args(info)
     info.set_defaults(func=run_info)
     conv = lsub.add_parser("convert", help="convert a labels file to another format", epilog=_EPILOG,
@@ -78,11 +92,17 @@ def register(sub) -> None:
                                        ".parquet, by extension), keeping column names, extra columns "
                                        "and notes. The column schema options describe IN; the output "
                                        "schema options (--legacy, --out-*) name OUT's columns. A .txt "
-                                       "hypnogram has no columns of its own: it is written with the "
-                                       "legacy columns start_s,end_s,label,note.")
+                                       "or .edf hypnogram has no columns of its own: it is written with "
+                                       "the legacy columns start_s,end_s,label,note. An .edf OUT is an "
+                                       "EDF+ annotations file (no signals): one annotation per interval, "
+                                       "stage names as 'Sleep stage W/N1/N2/N3/R' (S1..S4 as 'Sleep stage "
+                                       "1'..'4', Art and MT as 'Movement time'), other labels as they are; "
+                                       "notes and extra columns are left out. Its start is IN's when IN "
+                                       "is an EDF, else 01.01.85 00.00.00 (EDF+'s anonymous date).")
     conv.add_argument("input", metavar="IN", help="labels file to read")
-    conv.add_argument("output", metavar="OUT", help="file to write (.txt is read-only and refused)")
-    conv.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    conv.add_argument("output", metavar="OUT", help="file to write (.txt and .bdf are refused)")
+    conv.add_argument("--force", action="store_true",
+                      help="overwrite OUT if it exists (never an EDF/BDF that holds recorded signals)")
     _add_schema_args(conv)
     o = conv.add_argument_group("output schema (default: IN's columns, as read)")
     o.add_argument("--out-schema", choices=("same", "legacy"), default=None,
@@ -141,7 +161,7 @@ def output_schema_from_args(args: argparse.Namespace, labels, input_format: str)
 
     given = _none_words({f: getattr(args, f"out_{f}") for f in _ROLE_FLAGS
                          if getattr(args, f"out_{f}", None) is not None})
-    legacy = args.out_schema == "legacy" or (args.out_schema is None and input_format == "txt")
+    legacy = args.out_schema == "legacy" or (args.out_schema is None and input_format in ("txt", "edf"))
     if not legacy and not given:
         return None
     base = IntervalLabelSchema(extra_cols=labels.schema.extra_cols) if legacy else labels.schema
@@ -151,11 +171,23 @@ def output_schema_from_args(args: argparse.Namespace, labels, input_format: str)
         raise LoupeConfigError(f"output columns: {exc}") from None
 
 
-def hypnogram_from_args(args: argparse.Namespace):
+def hypnogram_from_args(args: argparse.Namespace, path: str | Path):
+    """How to read ``path`` when it is a hypnogram: :class:`HypnogramOptions` for a .txt,
+    :class:`EdfStageOptions` for an .edf/.bdf (None for other formats)."""
+    from loupe_tui.core.labels.edf_stages import EdfStageOptions
+    from loupe_tui.core.labels.formats import format_of
     from loupe_tui.core.labels.hypnogram_txt import YASA_STAGES, HypnogramOptions, parse_stages
 
-    stages = parse_stages(args.stages) if args.stages else YASA_STAGES
-    return HypnogramOptions(kind=args.txt_kind, epoch_s=args.epoch, stages=stages, t0=args.t0)
+    fmt = format_of(path)
+    if args.stage_names is not None and fmt != "edf":
+        raise LoupeConfigError(f"--stage-names: {path} is not an EDF/BDF file (it names EDF+ sleep stages)")
+    if fmt == "edf":
+        return EdfStageOptions(names=args.stage_names or "aasm",
+                               stages=parse_stages(args.stages) if args.stages else ())
+    if fmt == "txt":
+        stages = parse_stages(args.stages) if args.stages else YASA_STAGES
+        return HypnogramOptions(kind=args.txt_kind, epoch_s=args.epoch, stages=stages, t0=args.t0)
+    return None
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -164,7 +196,7 @@ def run_info(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     schema = schema_from_args(args, path)
-    labels = IntervalLabelSet.read(path, schema, hypnogram=hypnogram_from_args(args))
+    labels = IntervalLabelSet.read(path, schema, hypnogram=hypnogram_from_args(args, path))
     per_state = labels.time_per_state()
     labelled = sum(per_state.values())
     cov = labels.coverage()
@@ -185,6 +217,7 @@ def run_info(args: argparse.Namespace) -> int:
                        f"{format_time(g1 - g0)} at {format_time(g0)}-{format_time(g1)}")
         else:
             out.append("gaps        none")
+    out += [f"note        {m}" for m in labels.messages]
     for p, what in ((sibling_path(path), "saved scoring"), (journal_path_for(path), "unsaved edits")):
         if p.exists() and p != path:
             out.append(f"note        {p.name} exists ({what}); the scorer opens that work, not this file alone")
@@ -197,14 +230,67 @@ def run_convert(args: argparse.Namespace) -> int:
     from loupe_tui.core.labels.formats import format_of
 
     src, dst = Path(args.input), Path(args.output)
-    format_of(dst, writing=True)
+    to_edf = format_of(dst) == "edf"
+    if to_edf and dst.suffix.lower() != ".edf":
+        raise LoupeConfigError(f"{dst}: labels are exported as EDF+ (.edf), not BDF")
+    if not to_edf:
+        format_of(dst, writing=True)
     if dst.resolve() == src.resolve():
         raise LoupeConfigError(f"{dst}: output is the input file; choose another output path")
     if dst.exists() and not args.force:
         raise LoupeConfigError(f"{dst}: exists; pass --force to overwrite it")
+    if dst.exists():
+        _refuse_recording(dst)
     schema = schema_from_args(args, src)
-    labels = IntervalLabelSet.read(src, schema, hypnogram=hypnogram_from_args(args))
+    reading = hypnogram_from_args(args, src)
+    labels = IntervalLabelSet.read(src, schema, hypnogram=reading)
+    for m in labels.messages:
+        print(f"note: {m}")
+    if to_edf:
+        _export_edf(args, src, dst, labels, reading)
+        return 0
     labels.save_as(dst, output_schema_from_args(args, labels, format_of(src)))
     print(f"wrote {len(labels)} intervals to {dst}" + (f" (read {src.name} as {describe_schema(schema)})"
                                                        if schema is not None else ""))
     return 0
+
+
+def _refuse_recording(dst: Path) -> None:
+    """--force never overwrites an EDF/BDF that holds recorded signals: that is data, not labels."""
+    from loupe_tui.core.labels.edf_annotations import read_edf_annotations_file
+    from loupe_tui.errors import LabelFileError
+
+    if dst.suffix.lower() not in (".edf", ".bdf"):
+        return
+    try:
+        n = read_edf_annotations_file(dst).data_signals
+    except LabelFileError:
+        return      # not an EDF/BDF at all: --force may replace it
+    if n:
+        raise LoupeConfigError(f"{dst}: is a recording ({n} signals); not overwriting it, even with --force")
+
+
+def _export_edf(args: argparse.Namespace, src: Path, dst: Path, labels, reading) -> None:
+    """Write ``labels`` as an EDF+ annotations file; the start is IN's when IN is an EDF."""
+    from loupe_tui.core.labels.edf_annotations import read_edf_annotations_file
+    from loupe_tui.core.labels.edf_export import ANONYMOUS_START, write_edf_annotations
+    from loupe_tui.core.labels.edf_stages import EdfStageOptions
+    from loupe_tui.core.labels.hypnogram_txt import parse_stages
+
+    rows = list(labels)
+    start = None
+    if isinstance(reading, EdfStageOptions):      # the stage map IN was read with, both ways
+        options, start = reading, read_edf_annotations_file(src).start
+    elif args.stages and reading is None:         # (a .txt's --stages are YASA codes, not EDF+ ones)
+        options = EdfStageOptions(stages=parse_stages(args.stages))
+    else:
+        options = None
+    write_edf_annotations(dst, [r.start for r in rows], [r.end for r in rows], [r.label for r in rows],
+                          start, options)
+    when = (f"start {start:%d.%m.%Y %H:%M:%S} (from {src.name})" if start is not None else
+            f"start {ANONYMOUS_START:%d.%m.%y %H.%M.%S} (EDF+'s anonymous date: {src.name} has no start)")
+    notes = sum(1 for r in rows if r.note)
+    left = ([f"{notes} note(s)"] if notes else []) + ([f"columns {', '.join(labels.extra_cols)}"]
+                                                  if labels.extra_cols else [])
+    print(f"wrote {len(rows)} intervals to {dst} as EDF+ annotations, {when}"
+          + (f"; left out (EDF+ holds one text per annotation): {', '.join(left)}" if left else ""))

@@ -19,7 +19,7 @@ from edf_writer import Sig, sine, write_edf
 from loupe_tui.errors import DataFileError
 from loupe_tui.io.edf.reader import EdfFile
 from loupe_tui.io.edf.recording import read_edf
-from loupe_tui.io.edf.tal import parse_tals
+from loupe_tui.core.edf.tal import parse_tals
 
 EDF_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "edf"
 real = pytest.mark.skipif(not EDF_DIR.exists(), reason=f"real data not present at {EDF_DIR} (../shared/data)")
@@ -245,7 +245,7 @@ def test_unreadable_files_are_one_line_each(tmp_path):
             read_edf(path)
         assert str(err.value).startswith(str(path)) and "\n" not in str(err.value), name
     (tmp_path / "text.edf").write_text("hello, not an EDF file" * 20)
-    with pytest.raises(DataFileError, match="is not EDF or BDF"):
+    with pytest.raises(DataFileError, match="not an EDF or BDF file"):
         read_edf(tmp_path / "text.edf")
 
 

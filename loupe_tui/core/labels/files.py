@@ -32,11 +32,13 @@ import polars as pl
 
 from loupe_tui.core.fsutil import atomic_write_bytes
 from loupe_tui.core.labels.diff import LabelDiff
-from loupe_tui.core.labels.formats import encode_labels, format_of, parse_labels, read_file_bytes
+from loupe_tui.core.labels.edf_annotations import edf_annotations_of
+from loupe_tui.core.labels.formats import (FORMATS, READ_ONLY, edf_table, encode_labels, format_of, parse_labels,
+                                           read_file_bytes)
 from loupe_tui.core.labels.frame import LabelTable
 from loupe_tui.core.labels.history import LabelHistory
 from loupe_tui.core.labels.journal import (JournalContents, JournalWriter, describe_identity, identity_of_bytes,
-                                           identity_of_path, journal_path_for, same_identity)
+                                           identity_of_file, identity_of_path, journal_path_for, same_identity)
 from loupe_tui.core.labels.schema import IntervalLabelSchema
 from loupe_tui.core.labels.store import IntervalStore
 from loupe_tui.errors import LabelFileError, LoupeConfigError
@@ -95,10 +97,14 @@ def check_labels_dir(source: str | Path) -> None:
 
 
 def sibling_path(source: str | Path) -> Path:
-    """``night1.csv`` -> ``night1.scored.csv``; a read-only ``.txt`` -> ``.scored.csv``."""
+    """``night1.csv`` -> ``night1.scored.csv``; a read-only ``.txt``, ``.edf`` or ``.bdf`` -> ``.scored.csv``."""
     p = Path(source)
-    suffix = ".csv" if p.suffix.lower() == ".txt" else p.suffix
+    suffix = ".csv" if FORMATS.get(p.suffix.lower()) in READ_ONLY else p.suffix
     return p.with_name(p.stem + SIBLING_TAG + suffix)
+
+
+def _read_only_name(fmt: str) -> str:
+    return ".txt hypnograms are" if fmt == "txt" else "EDF/BDF files are"
 
 
 @dataclass
@@ -126,8 +132,8 @@ def open_source(path: str | Path, schema: IntervalLabelSchema | None, writeback:
     """Decide what to load for ``path`` (see module doc) and read it."""
     source = Path(path)
     fmt = format_of(source)
-    if writeback and fmt == "txt":
-        raise LoupeConfigError(f"{source}: .txt hypnograms are read-only; writeback needs a .csv, "
+    if writeback and fmt in READ_ONLY:
+        raise LoupeConfigError(f"{source}: {_read_only_name(fmt)} read-only; writeback needs a .csv, "
                                ".htsv or .parquet labels file")
     sib, jpath = sibling_path(source), journal_path_for(source)
     messages: list[str] = []
@@ -154,18 +160,24 @@ def open_source(path: str | Path, schema: IntervalLabelSchema | None, writeback:
             if sib.exists():
                 messages.append(f"{source}: note: {sib.name} also exists and was not loaded "
                                 "(writeback edits the original)")
-        elif fmt == "txt":
+        elif fmt in READ_ONLY:
             raise LabelFileError(f"{source}: no such file (a new labels file must be .csv, .htsv or "
-                                 ".parquet: .txt hypnograms are read-only)")
+                                 f".parquet: {_read_only_name(fmt)} read-only)")
         table = None
         if base is not None:
             if contents is not None and not base.exists():
                 raise _changed(jpath, contents, base)
-            data, st = read_file_bytes(base)
-            ident = identity_of_bytes(base, data, st)
+            if format_of(base) == "edf":   # a recording: hashed in chunks, only annotation bytes read
+                table, ident = _read_edf(base, hypnogram)
+            else:
+                data, st = read_file_bytes(base)
+                ident = identity_of_bytes(base, data, st)
+                table = None
             if contents is not None and ident["sha256"] != contents.header["base"].get("sha256"):
                 raise _changed(jpath, contents, base)
-            table = parse_labels(data, base, schema, hypnogram)
+            if table is None:
+                table = parse_labels(data, base, schema, hypnogram)
+            messages += table.messages
         else:
             ident = {"kind": "missing", "name": source.name}
             if contents is not None and source.exists():
@@ -197,6 +209,20 @@ def open_source(path: str | Path, schema: IntervalLabelSchema | None, writeback:
     known = ident if target == base else identity_of_path(target)
     binding = FileBinding(source, writeback, target, ident, known, messages)
     return Opened(table, binding, journal, contents)
+
+
+def _read_edf(path: Path, options) -> tuple[LabelTable, dict]:
+    """The labels of an EDF/BDF file and its identity, from one open file (so they agree)."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            ident = identity_of_file(path, f, st)
+            f.seek(0)
+            return edf_table(edf_annotations_of(f, path), path, options), ident
+    except FileNotFoundError:
+        raise LabelFileError(f"{path}: no such labels file") from None
+    except OSError as exc:
+        raise LabelFileError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _newer(a: Path, b: Path) -> bool:

@@ -1,4 +1,4 @@
-"""Interval-label files: read ``.csv``/``.htsv``/``.parquet``/``.txt``, write the first three.
+"""Interval-label files: read ``.csv``/``.htsv``/``.parquet``/``.txt``/``.edf``, write the first three.
 
 ==========  ====  =====  =====================================================
 extension   read  write  schema
@@ -7,7 +7,12 @@ extension   read  write  schema
 .htsv/.tsv  yes   yes    header-bearing TSV; any :class:`IntervalLabelSchema`
 .parquet    yes   yes    any :class:`IntervalLabelSchema`; dtypes kept
 .txt        yes   no     Visbrain or epoch-per-line hypnogram (read-only)
+.edf/.bdf   yes   no     sleep stages in EDF+/BDF+ annotations (read-only;
+                         ``labels convert`` exports EDF+: :mod:`.edf_export`)
 ==========  ====  =====  =====================================================
+
+The read-only formats (:data:`READ_ONLY`) are sources: a save goes to a
+``.scored.csv`` sibling (:func:`loupe_tui.core.labels.files.sibling_path`).
 
 When only some columns are named, :func:`schema_for_file` guesses the others
 from the header (``onset, duration, description`` in any case).
@@ -29,13 +34,18 @@ from pathlib import Path
 import polars as pl
 
 from loupe_tui.core.fsutil import atomic_write_bytes
+from loupe_tui.core.labels.edf_annotations import EdfAnnotations, read_edf_annotations, read_edf_annotations_file
+from loupe_tui.core.labels.edf_stages import EdfStageOptions, stage_intervals
 from loupe_tui.core.labels.frame import LabelTable, Where, table_from_frame
 from loupe_tui.core.labels.hypnogram_txt import HypnogramOptions, read_hypnogram_text
 from loupe_tui.core.labels.schema import LEGACY_SCHEMA, IntervalLabelSchema
-from loupe_tui.errors import LabelFileError, join_names
+from loupe_tui.errors import LabelFileError, LoupeConfigError, join_names
 
-FORMATS = {".csv": "csv", ".htsv": "htsv", ".tsv": "htsv", ".parquet": "parquet", ".txt": "txt"}
+FORMATS = {".csv": "csv", ".htsv": "htsv", ".tsv": "htsv", ".parquet": "parquet", ".txt": "txt",
+           ".edf": "edf", ".bdf": "edf"}
 WRITABLE = ("csv", "htsv", "parquet")
+#: Formats read as sources only: saves go to a ``.scored.csv`` sibling, never into them.
+READ_ONLY = ("txt", "edf")
 
 
 def format_of(path: str | Path, *, writing: bool = False) -> str:
@@ -45,6 +55,10 @@ def format_of(path: str | Path, *, writing: bool = False) -> str:
     if fmt is None:
         raise LabelFileError(f"{p}: unknown labels format {p.suffix or '(no extension)'!r} "
                              f"(known: {', '.join(FORMATS)})")
+    if writing and fmt == "edf":
+        raise LabelFileError(f"{p}: labels are never saved into an EDF/BDF file (a recording, read-only); "
+                             "save as .csv, .htsv or .parquet, or export EDF+ annotations with "
+                             "'loupe-tui labels convert LABELS OUT.edf'")
     if writing and fmt not in WRITABLE:
         raise LabelFileError(f"{p}: cannot write .txt hypnograms (read-only: they cannot hold notes "
                              "or extra columns); save as .csv, .htsv or .parquet")
@@ -73,17 +87,24 @@ def read_labels(path: str | Path, schema: IntervalLabelSchema | None = None,
     ----------
     path : the file; its extension picks the format
     schema : column names; None means the legacy schema (also for htsv/parquet)
-    hypnogram : options for ``.txt`` files (kind, epoch length, stage mapping)
+    hypnogram : options for ``.txt`` files (:class:`HypnogramOptions`: kind, epoch length, stage
+        mapping) or for ``.edf``/``.bdf`` files (:class:`EdfStageOptions`: stage names and map)
+
+    An EDF/BDF file is memory-mapped and only its annotation bytes are read.
     """
     p = Path(path)
+    if format_of(p) == "edf":
+        return edf_table(read_edf_annotations_file(p), p, hypnogram)
     data, _ = read_file_bytes(p)
     return parse_labels(data, p, schema, hypnogram)
 
 
 def parse_labels(data: bytes, path: Path, schema: IntervalLabelSchema | None = None,
-                 hypnogram: HypnogramOptions | None = None) -> LabelTable:
+                 hypnogram: HypnogramOptions | EdfStageOptions | None = None) -> LabelTable:
     """Like :func:`read_labels` for content already read (``path`` names it in messages)."""
     fmt = format_of(path)
+    if fmt == "edf":
+        return edf_table(read_edf_annotations(data, str(path)), path, hypnogram)
     if fmt == "parquet":
         return _parquet(data, path, schema or LEGACY_SCHEMA)
     text = _decode(data, path)
@@ -93,6 +114,20 @@ def parse_labels(data: bytes, path: Path, schema: IntervalLabelSchema | None = N
                           schema={"start_s": pl.Float64, "end_s": pl.Float64, "label": pl.String})
         return table_from_frame(df, LEGACY_SCHEMA, Where(str(path), lines))
     return _delimited(text, path, schema or LEGACY_SCHEMA, "," if fmt == "csv" else "\t")
+
+
+def edf_table(found: EdfAnnotations, path: Path, options: EdfStageOptions | None = None) -> LabelTable:
+    """The sleep-stage labels of an EDF/BDF file's annotations, in the legacy columns; what was
+    left out and any warnings are in the table's ``messages``, one line each naming the file."""
+    if options is not None and not isinstance(options, EdfStageOptions):
+        raise LoupeConfigError(f"{path}: an EDF/BDF file takes stage options (EdfStageOptions), "
+                               f"not {type(options).__name__}")
+    got = stage_intervals(found, str(path), options)
+    df = pl.DataFrame({"start_s": got.starts, "end_s": got.ends, "label": got.labels},
+                      schema={"start_s": pl.Float64, "end_s": pl.Float64, "label": pl.String})
+    table = table_from_frame(df, LEGACY_SCHEMA, Where(str(path)))
+    table.messages = [f"{path}: {found.kind}, {got.summary()}", *(f"{path}: {w}" for w in got.warnings)]
+    return table
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -188,13 +223,13 @@ def role_of(column: str) -> str | None:
 
 def header_columns(path: str | Path) -> list[str] | None:
     """The column names of a ``.csv``/``.htsv``/``.parquet`` labels file, or None when it
-    has none (a ``.txt`` hypnogram) or cannot be read (its reader says why)."""
+    has none (a ``.txt`` hypnogram, an EDF) or cannot be read (its reader says why)."""
     p = Path(path)
     try:
         fmt = format_of(p)
         if fmt == "parquet":
             return list(pl.read_parquet_schema(p))
-        if fmt == "txt":
+        if fmt in READ_ONLY:
             return None
         with open(p, "rb") as f:
             head = f.read(65536)
@@ -289,6 +324,6 @@ def encode_labels(frame: pl.DataFrame, fmt: str) -> bytes:
 
 
 def write_labels(path: str | Path, frame: pl.DataFrame) -> None:
-    """Write ``frame`` atomically in the format of ``path``'s extension (refuses ``.txt``)."""
+    """Write ``frame`` atomically in the format of ``path``'s extension (refuses ``.txt`` and ``.edf``)."""
     p = Path(path)
     atomic_write_bytes(p, encode_labels(frame, format_of(p, writing=True)), error=LabelFileError)

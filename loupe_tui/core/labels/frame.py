@@ -11,7 +11,7 @@ had when read whenever the values allow it (never losing a value to a cast).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -57,6 +57,8 @@ class LabelTable:
     extras: list[list]
     layout: FrameLayout
     schema: IntervalLabelSchema
+    #: What reading noticed or left out, one line each naming the file (an EDF's other annotations).
+    messages: list[str] = field(default_factory=list)
 
     def to_store(self) -> IntervalStore:
         return IntervalStore.from_columns(self.starts, self.ends, self.codes, self.names, self.notes,

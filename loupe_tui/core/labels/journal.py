@@ -53,17 +53,23 @@ def identity_of_bytes(path: Path, data: bytes, st: os.stat_result) -> dict:
             "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def identity_of_file(path: Path, f, st: os.stat_result) -> dict:
+    """Identity of the open binary file ``f`` whose stat is ``st``, hashed in chunks (an EDF
+    recording opened for its annotations can be gigabytes: it is never held in memory)."""
+    f.seek(0)
+    return {"kind": "file", "name": path.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "sha256": hashlib.file_digest(f, "sha256").hexdigest()}
+
+
 def identity_of_path(path: Path) -> dict:
     """Identity of the file at ``path`` now (``kind: missing`` if absent)."""
     try:
         with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            data = f.read()
+            return identity_of_file(path, f, os.fstat(f.fileno()))
     except FileNotFoundError:
         return {"kind": "missing", "name": path.name}
     except OSError as exc:
         raise LabelFileError(f"{path}: cannot read ({exc.strerror})") from None
-    return identity_of_bytes(path, data, st)
 
 
 def same_identity(known: dict, path: Path) -> bool:

@@ -239,7 +239,7 @@ class IntervalLabelSet:
 
         Parameters
         ----------
-        path : labels file (.csv, .htsv, .parquet, .txt). A path that does not
+        path : labels file (.csv, .htsv, .parquet; read-only .txt, .edf, .bdf). A path that does not
             exist yet starts an empty set (saved to that path).
         schema : column names: an :class:`IntervalLabelSchema` or a dict of its
             fields (default: legacy ``start_s,end_s,label,note``)
@@ -251,7 +251,8 @@ class IntervalLabelSet:
             fdatasync before the edit returns (survives power loss, costs the
             disk's sync time per edit); False: write() only. See
             ``docs/labels.md`` for measured costs.
-        hypnogram : :class:`~loupe_tui.core.labels.hypnogram_txt.HypnogramOptions` for .txt
+        hypnogram : :class:`~loupe_tui.core.labels.hypnogram_txt.HypnogramOptions` for .txt,
+            :class:`~loupe_tui.core.labels.edf_stages.EdfStageOptions` for .edf/.bdf
 
         Sets :attr:`recovered_edits`, :attr:`recovery_message`, :attr:`messages`.
         Raises LabelFileError before anything is loaded if the labels' folder is
@@ -275,10 +276,14 @@ class IntervalLabelSet:
         """The labels in exactly this file: no journal replay, no sibling, no journaling.
 
         For tools that inspect or convert a file. :meth:`save` is unavailable;
-        :meth:`save_as` writes copies.
+        :meth:`save_as` writes copies. :attr:`messages` says what reading left
+        out (an EDF's annotations that are not sleep stages).
         """
         schema = as_schema(schema)
-        return cls._from_table(read_labels(path, schema, hypnogram), schema, LabelPersistence())
+        table = read_labels(path, schema, hypnogram)
+        ls = cls._from_table(table, schema, LabelPersistence())
+        ls.messages = list(table.messages)
+        return ls
 
     @classmethod
     def from_frame(cls, df: pl.DataFrame, schema: IntervalLabelSchema | dict | None = None, *,

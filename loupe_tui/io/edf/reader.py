@@ -23,8 +23,8 @@ from typing import BinaryIO
 import numpy as np
 
 from loupe_tui.io.edf.scale import scale_bdf, scale_edf
-from loupe_tui.io.edf.header import EdfHeader, HeaderProblem, Signal, header_length, parse_header
-from loupe_tui.io.edf.tal import Annotation, parse_tals
+from loupe_tui.core.edf.header import EdfHeader, HeaderProblem, Signal, header_length, parse_header
+from loupe_tui.core.edf.tal import Annotation, parse_tals
 from loupe_tui.io.source import TimeAxis
 
 #: Consecutive records whose onsets differ from the record duration by less than this (seconds)

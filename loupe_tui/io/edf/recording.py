@@ -29,9 +29,9 @@ from xarray.backends import BackendArray
 from xarray.core import indexing
 
 from loupe_tui.errors import DataFileError
-from loupe_tui.io.edf.header import HeaderProblem, Signal
+from loupe_tui.core.edf.header import HeaderProblem, Signal
 from loupe_tui.io.edf.reader import EdfFile
-from loupe_tui.io.edf.tal import Annotation
+from loupe_tui.core.edf.tal import Annotation
 from loupe_tui.io.source import TimeAxis
 
 #: Where a rate group's TimeAxis travels with its DataArray (the time coordinate's encoding).

@@ -113,11 +113,11 @@ def parse_header(head: bytes, file_size: int | None) -> EdfHeader:
     see :func:`header_length`). ``file_size`` (bytes, None when unknown) sets how many records the
     file really holds."""
     if len(head) < 256:
-        raise HeaderProblem(f"is {len(head)} bytes long, shorter than the 256-byte EDF header")
+        raise HeaderProblem(f"not an EDF or BDF file ({len(head)} bytes, shorter than the 256-byte header)")
     version = head[:8]
     bdf = version == b"\xffBIOSEMI"
     if not bdf and version.strip(b" ") != b"0":
-        raise HeaderProblem(f"is not EDF or BDF (version field {version!r}, expected '0' or '\\xffBIOSEMI')")
+        raise HeaderProblem(f"not an EDF or BDF file (version field {version!r}, expected '0' or '\\xffBIOSEMI')")
     warnings: list[str] = []
     text = lambda a, b: _ascii(head[a:b], warnings)  # noqa: E731
     patient, recording = text(8, 88).strip(), text(88, 168).strip()
@@ -130,12 +130,12 @@ def parse_header(head: bytes, file_size: int | None) -> EdfHeader:
     ns = _int(text(252, 256), "number of signals")
     if ns < 0:
         raise HeaderProblem(f"number of signals is {ns}")
-    header_bytes = _int(text(184, 192), "header size")
     expect = 256 * (ns + 1)
+    if len(head) < expect:
+        raise HeaderProblem(f"header announces {ns} signals, which do not fit in the file's {len(head)} bytes")
+    header_bytes = _int(text(184, 192), "header size")
     if header_bytes != expect:
         raise HeaderProblem(f"header size field says {header_bytes} bytes, but {ns} signals make {expect}")
-    if len(head) < expect:
-        raise HeaderProblem(f"is {len(head)} bytes long, shorter than its {expect}-byte header")
     n_records = _int(text(236, 244), "number of data records")
     duration = _float(text(244, 252), "data record duration")
     if not np.isfinite(duration) or duration < 0:
@@ -219,9 +219,9 @@ def parse_header(head: bytes, file_size: int | None) -> EdfHeader:
 def header_length(first: bytes) -> int:
     """How many bytes the whole header takes, from its first 256 (the number of signals field)."""
     if len(first) < 256:
-        raise HeaderProblem(f"is {len(first)} bytes long, shorter than the 256-byte EDF header")
+        raise HeaderProblem(f"not an EDF or BDF file ({len(first)} bytes, shorter than the 256-byte header)")
     if first[:8] != b"\xffBIOSEMI" and first[:8].strip(b" ") != b"0":
-        raise HeaderProblem(f"is not EDF or BDF (version field {first[:8]!r}, expected '0' or '\\xffBIOSEMI')")
+        raise HeaderProblem(f"not an EDF or BDF file (version field {first[:8]!r}, expected '0' or '\\xffBIOSEMI')")
     ns = _int(_ascii(first[252:256], []), "number of signals")
     if ns < 0 or ns > 100_000:
         raise HeaderProblem(f"number of signals is {ns}")
