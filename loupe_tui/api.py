@@ -90,7 +90,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  window: bool = True, *, epoch_len: float | None = None, window_len: float | None = None,
                  title: str | None = None, cache_dir: str | Path | None = None, labels_durable=True,
                  window_switch: str = "window=False", guess_states: bool = False,
-                 keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None):
+                 keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None,
+                 graphics: str | None = None):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
@@ -102,12 +103,17 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     from is told in the status bar, through the labels' ``messages``.
     ``window_size`` ``(w, h)`` is the GL window's size (default: 1600x900,
     or 1024x576 on a display forwarded over SSH; :mod:`loupe_tui.display`).
+    ``graphics`` (``auto``, ``kitty``, ``sixel``, ``off``; default
+    ``LOUPE_TUI_GRAPHICS``) says whether the window's frames may be shown in
+    the terminal (:mod:`loupe_tui.tui.terminal_frames`).
     """
     from loupe_tui.config import GlobalEventsConfig, validate_videos, validate_view_configs
     from loupe_tui.core.keymap_choice import choose_states
     from loupe_tui.core.session import Session
     from loupe_tui.core.states import StateConfig
     from loupe_tui.tui.context import ScorerContext, recording_span
+    from loupe_tui.tui.graphics import SETTINGS, graphics_setting
+    from loupe_tui.validate import check_choice
 
     items = validate_view_configs(configs)
     vids = validate_videos(videos)
@@ -117,6 +123,9 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                     ("interval_label_overlays", interval_label_overlays), ("window", window)):
         if not isinstance(v, bool):
             raise LoupeConfigError(f"{name}: must be True or False, got {v!r}")
+    if graphics is not None:
+        check_choice("graphics", graphics, SETTINGS)
+    graphics_setting()      # a bad LOUPE_TUI_GRAPHICS: one error line, before any file is opened
     try:
         t0, t1 = recording_span(items)
     except ValueError as exc:
@@ -148,7 +157,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          videos=vids, global_events=global_events, keymap_loader=loader,
                          keymap_watcher=_watcher(state_definitions, loader, states),
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
-                         window_size=window_size,
+                         window_size=window_size, graphics=graphics,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None)
 
 

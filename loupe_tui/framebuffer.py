@@ -212,7 +212,8 @@ class FrameReader:
         self.path = Path(path)
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            size = os.fstat(fd).st_size
+            st = os.fstat(fd)
+            size, self._file_id = st.st_size, (st.st_dev, st.st_ino)
             if size < FILE_HEADER:
                 raise ValueError(f"{self.path}: not a loupe frame buffer (too short)")
             self._m = _Mapped(fd, size, writable=False)
@@ -227,6 +228,19 @@ class FrameReader:
             self.close()
             raise ValueError(f"{self.path}: frame buffer file cut short")
         self._last: tuple[int, int] | None = None     # (slot, gen) of the frame read last
+
+    def replaced(self) -> bool:
+        """Whether ``path`` no longer names the file mapped here (the writer made a bigger one, or it is gone).
+
+        A writer whose frames outgrow its file writes a new one in its place
+        (:meth:`FrameWriter.__init__` replaces it whole); this reader keeps
+        the old mapping until it is closed, so open a new reader.
+        """
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        return (st.st_dev, st.st_ino) != self._file_id
 
     def changed(self) -> bool:
         """Whether a newer frame was published than the one read last (reads no pixels)."""

@@ -1,10 +1,13 @@
 """The terminal app's end of the link to the GL window: spawn, handshake, send, watch.
 
-:class:`RenderLink` listens on a Unix socket in a private temporary
-directory, starts the window as ``python -m render --connect SOCKET`` (stdin
-closed, output to a log file, its own session: a child that reads the
-terminal would steal the scorer's keys), exchanges Hello/Ready (a window of
-another protocol version is refused), then sends the initial state.
+:class:`RenderLink` listens on a Unix socket in a private folder (0700, in
+memory where there is one: :func:`loupe_tui.framebuffer.private_folder`),
+starts the window as ``python -m render --connect SOCKET`` (stdin closed,
+output to a log file, its own session: a child that reads the terminal would
+steal the scorer's keys), exchanges Hello/Ready (a window of another protocol
+version is refused), then sends the initial state. For terminal graphics
+(``frames=True``) the window draws offscreen into the frame buffer file
+``frames`` beside the socket (``--frames``); the folder goes with the window.
 
 :meth:`RenderLink.send` never blocks the UI: messages wait in a queue that a
 writer task flushes; a window or cursor message still waiting when a newer
@@ -27,11 +30,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from loupe_tui import protocol as P
+from loupe_tui.framebuffer import private_folder
 
 RESTART_HINT = "F5 restarts"
 #: Bytes of the window's log quoted when it fails to start.
@@ -82,7 +85,11 @@ class RenderLink:
         Command that starts the window, before ``--connect SOCKET`` (default
         ``[sys.executable, "-m", "render"]``; tests add ``--hidden``).
     size : (int, int), optional
-        The window's size in pixels (``--size WxH``; default: the window's own).
+        The window's size in pixels (``--size WxH``; default: the window's own);
+        with ``frames``, the first frame's size.
+    frames : bool
+        Offscreen mode, for terminal graphics: the window stays hidden and
+        writes its frames to :attr:`frames_path` (``--frames``).
     """
 
     #: Seconds between liveness Pings while the window runs.
@@ -92,7 +99,7 @@ class RenderLink:
 
     def __init__(self, on_event: Callable[[P.Message], None], *, log_path: Path | None = None,
                  env: dict | None = None, startup_timeout: float = 20.0, command: Sequence[str] | None = None,
-                 size: tuple[int, int] | None = None):
+                 size: tuple[int, int] | None = None, frames: bool = False):
         self.on_event = on_event
         self.log_path = Path(log_path) if log_path is not None else None
         self.env = dict(os.environ if env is None else env)
@@ -100,6 +107,7 @@ class RenderLink:
         self.command = list(command) if command is not None else [sys.executable, "-m", "render"]
         if size is not None:
             self.command += ["--size", f"{int(size[0])}x{int(size[1])}"]
+        self.frames = bool(frames)
         self.ready: P.Ready | None = None
         self._status = "GL window: not started"
         self._proc: asyncio.subprocess.Process | None = None
@@ -130,6 +138,11 @@ class RenderLink:
     def pid(self) -> int | None:
         return None if self._proc is None else self._proc.pid
 
+    @property
+    def frames_path(self) -> Path | None:
+        """The frame buffer file of the running window (offscreen mode), else None."""
+        return self._tmp / "frames" if self.frames and self._tmp is not None else None
+
     async def start(self, initial: list[P.Message]) -> P.Ready:
         """Spawn the window, handshake, and send ``initial`` (LoadSession, labels, window ...).
 
@@ -144,9 +157,9 @@ class RenderLink:
             raise LinkUnavailable(why)
         self._loop = asyncio.get_running_loop()
         self._stopping = self._closed_by_user = False
-        self._tmp = Path(tempfile.mkdtemp(prefix="loupe-gl-"))
-        os.chmod(self._tmp, 0o700)
+        self._tmp = private_folder("loupe-gl-")
         sock = self._tmp / "link.sock"
+        frames = ["--frames", str(self.frames_path)] if self.frames else []
         log = self.log_path or default_log_path()
         log.parent.mkdir(parents=True, exist_ok=True)
         connected: asyncio.Future = self._loop.create_future()
@@ -161,7 +174,7 @@ class RenderLink:
         try:
             with open(log, "ab") as logf:
                 self._proc = await asyncio.create_subprocess_exec(
-                    *self.command, "--connect", str(sock), stdin=subprocess.DEVNULL, stdout=logf,
+                    *self.command, *frames, "--connect", str(sock), stdin=subprocess.DEVNULL, stdout=logf,
                     stderr=subprocess.STDOUT, start_new_session=True, env=self.env)
             reader, writer = await self._first(connected, log)
             writer.write(P.encode(P.Hello()))
@@ -181,7 +194,7 @@ class RenderLink:
         self._tasks = [asyncio.create_task(self._read_events(reader, self._gen)), asyncio.create_task(self._write()),
                        asyncio.create_task(self._watchdog())]
         self._wake.set()
-        self._status = f"GL: {_short_renderer(ready.renderer)}, {ready.width}x{ready.height}"
+        self._status = self._ready_status()
         return ready
 
     def send(self, msg: P.Message) -> None:
@@ -334,7 +347,13 @@ class RenderLink:
         self._ping_sent = None
         if self.hung and self.ready is not None:
             self.hung = False
-            self._status = f"GL: {_short_renderer(self.ready.renderer)}, {self.ready.width}x{self.ready.height}"
+            self._status = self._ready_status()
+
+    def _ready_status(self) -> str:
+        r = self.ready
+        if self.frames:     # its size follows the terminal's: the bridge says it
+            return f"GL offscreen: {_short_renderer(r.renderer)}"
+        return f"GL: {_short_renderer(r.renderer)}, {r.width}x{r.height}"
 
     async def _on_gone(self, gen: int) -> None:
         proc = self._proc

@@ -19,7 +19,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-PROTOCOL_VERSION = 2   # 2: PageRequested (the window asks the app to page during playback)
+PROTOCOL_VERSION = 3   # 2: PageRequested (the window asks the app to page during playback)
+#                        3: SetFrameSize and ``--frames`` (frames drawn offscreen for the terminal)
 
 
 class ProtocolError(Exception):
@@ -213,6 +214,16 @@ class Snapshot(Message):
 
 
 @dataclass(frozen=True)
+class SetFrameSize(Message):
+    """Offscreen mode only (``python -m render --frames PATH``): draw frames of ``width`` x ``height``
+    pixels from now on (the terminal widget that shows them changed size); coalesced."""
+
+    coalesce: ClassVar[str | None] = "frame_size"
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
 class Ping(Message):
     """Answered at once by :class:`Pong` with the same ``seq`` (liveness, round-trip time)."""
 
@@ -227,7 +238,8 @@ class Quit(Message):
 # ------------------------------------------------------------------ events
 @dataclass(frozen=True)
 class FrameDrawn(Message):
-    """A frame reached the screen: ``seq`` of the newest window/cursor it shows."""
+    """A frame reached the screen (offscreen mode: the frame buffer file): ``seq`` of the newest
+    window/cursor it shows."""
 
     seq: int = 0
     draw_ms: float = 0.0

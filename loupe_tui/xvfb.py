@@ -34,10 +34,17 @@ class Xvfb:
         Seconds to wait for the server to come up.
     extra_args : sequence of str
         More Xvfb arguments (``["-extension", "MIT-SHM"]``).
+    linger : int, optional
+        The server exits by itself once it has had no client for this many
+        seconds (Xvfb's ``-terminate``; its own start-up probe counts as one),
+        so that it cannot outlive the process it serves even when that is
+        killed. Default: it runs until :meth:`stop`.
     """
 
-    def __init__(self, size: tuple[int, int] = (1920, 1080), timeout: float = 10.0, extra_args=()):
+    def __init__(self, size: tuple[int, int] = (1920, 1080), timeout: float = 10.0, extra_args=(),
+                 linger: int | None = None):
         self.size, self.timeout, self.extra_args = size, timeout, list(extra_args)
+        self.linger = linger
         self.display: str | None = None
         self._proc: subprocess.Popen | None = None
         self._log = None
@@ -72,8 +79,9 @@ class Xvfb:
                 # -noreset: by default Xvfb resets when its last client leaves (our readiness
                 # probe is one), and a client connecting during the reset fails to open the
                 # display: that was an intermittent "Failed to open display" under load.
+                # -terminate N (linger) does not reset either: it exits after N s without clients.
                 [exe, f":{number}", "-displayfd", str(w), "-screen", "0", f"{self.size[0]}x{self.size[1]}x24",
-                 "-nolisten", "tcp", "-noreset", "+extension", "GLX", *self.extra_args],
+                 "-nolisten", "tcp", *self._lifetime(), "+extension", "GLX", *self.extra_args],
                 pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
                 start_new_session=True)
         finally:
@@ -87,6 +95,14 @@ class Xvfb:
         err = self._log.read()
         self._log.close()
         return "", err
+
+    def _lifetime(self) -> list[str]:
+        return ["-noreset"] if self.linger is None else ["-terminate", str(int(self.linger))]
+
+    @property
+    def running(self) -> bool:
+        """The server was started and has not exited (a lingering one ends by itself)."""
+        return self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

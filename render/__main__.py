@@ -3,7 +3,8 @@
 Started by :class:`loupe_tui.link.RenderLink` with stdin closed and output
 going to a log file; it connects to the terminal app's socket, answers the
 handshake and draws what it is told until ``Quit``, until its window is
-closed, or until the terminal app goes away.
+closed, or until the terminal app goes away. With ``--frames PATH`` it draws
+offscreen for the terminal instead (:mod:`render.offscreen`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connect", required=True, metavar="SOCKET", help="Unix socket of the terminal app")
     ap.add_argument("--size", type=_size, default=(1600, 900), metavar="WxH", help="window size (default 1600x900)")
     ap.add_argument("--hidden", action="store_true", help="do not show the window (snapshots, tests)")
+    ap.add_argument("--frames", metavar="PATH", help="offscreen mode, for terminal graphics: the window stays "
+                    "hidden and every frame, drawn at --size (then at each SetFrameSize), is written to the "
+                    "frame buffer file PATH (its folder must be private)")
     args = ap.parse_args(argv)
     from render.loop import run
 
-    return run(args.connect, size=args.size, visible=not args.hidden)
+    return run(args.connect, size=args.size, visible=not (args.hidden or args.frames), frames_path=args.frames)
 
 
 if __name__ == "__main__":

@@ -64,8 +64,13 @@ def gl_info() -> tuple[str, str]:
     return str(gl.glGetParameter(gl.GL_RENDERER)), str(gl.glGetParameter(gl.GL_VERSION))
 
 
-def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = True) -> int:
-    """The window process: connect, handshake, open GL, loop until Quit or close. Returns the exit code."""
+def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = True,
+        frames_path: str | None = None) -> int:
+    """The window process: connect, handshake, open GL, loop until Quit or close. Returns the exit code.
+
+    ``frames_path``: offscreen mode (:mod:`render.offscreen`): frames of ``size`` go to that frame
+    buffer file instead of the (hidden) window.
+    """
     conn = Connection(sock_path)
     if handshake(conn) is None:
         conn.close()
@@ -79,13 +84,25 @@ def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = Tru
     import glfw
 
     from render.input import InputRouter
+    from render.offscreen import OffscreenFrames
     from render.present import make_presenter
     from render.window import Window
 
     window = Window(canvas, conn.send)
     handle = canvas._backend._id  # the glfw window (VisPy keeps it on its backend)
     renderer, version = gl_info()
-    window.presenter = make_presenter(canvas, handle, window.size, renderer)
+    frames = None
+    if frames_path is not None:
+        try:
+            frames = OffscreenFrames(frames_path, size)
+        except (OSError, ValueError) as exc:     # a folder others can enter, a full /dev/shm ...
+            conn.send(P.ErrorRaised(f"frame buffer {frames_path}: {exc}", fatal=True))
+            conn.close()
+            canvas.close()
+            return 3
+        window.set_frame_size(frames.size)
+    else:
+        window.presenter = make_presenter(canvas, handle, window.size, renderer)
     closing = []
     router = InputRouter(handle, window, conn.send, on_close=lambda: closing.append(True))
     conn.wake = glfw.post_empty_event
@@ -93,15 +110,19 @@ def run(sock_path: str, size: tuple[int, int] = (1600, 900), visible: bool = Tru
     w, h = window.size.physical
     conn.send(P.Ready(renderer=renderer, gl_version=version, width=int(w), height=int(h), pid=os.getpid()))
     try:
-        code = loop(conn, window, router, closing)
+        code = loop(conn, window, router, closing, frames)
     finally:
         window.video.close()
+        if frames is not None:
+            frames.close()
         conn.close()
         canvas.close()
     return code
 
 
-def loop(conn: Connection, window, router, closing: list) -> int:
+def loop(conn: Connection, window, router, closing: list, frames=None) -> int:
+    """Until Quit, a close, or the app gone; ``frames`` (:class:`render.offscreen.OffscreenFrames`):
+    offscreen mode, frames go there."""
     import glfw
 
     while True:
@@ -121,12 +142,14 @@ def loop(conn: Connection, window, router, closing: list) -> int:
             if isinstance(m, P.Ping):
                 conn.send(P.Pong(m.seq))
             elif isinstance(m, P.Snapshot):
-                _snapshot(conn, window, m)
+                _snapshot(conn, window, m, frames)
+            elif isinstance(m, P.SetFrameSize):
+                _frame_size(conn, window, m, frames)
             else:
                 window.apply(m)
         window.tick()
         if window.needs_frame:
-            ms = window.render_frame()
+            ms = window.render_offscreen(frames) if frames is not None else window.render_frame()
             conn.send(P.FrameDrawn(window.state.seq, round(ms, 3)))
         elif window.report_only():  # the state of this seq is what the screen shows: nothing to draw
             conn.send(P.FrameDrawn(window.state.seq, round(window.last_draw_ms, 3)))
@@ -134,10 +157,21 @@ def loop(conn: Connection, window, router, closing: list) -> int:
             return 0  # the terminal app is gone: nothing left to show
 
 
-def _snapshot(conn: Connection, window, m: P.Snapshot) -> None:
+def _frame_size(conn: Connection, window, m: P.SetFrameSize, frames) -> None:
+    if frames is None:
+        conn.send(P.ErrorRaised("SetFrameSize: this window draws on screen (it was started without --frames)"))
+        return
+    try:
+        if frames.set_size(m.width, m.height):
+            window.set_frame_size(frames.size)
+    except (OSError, ValueError) as exc:             # no room for a bigger frame buffer file
+        conn.send(P.ErrorRaised(f"SetFrameSize {m.width}x{m.height}: {exc}"))
+
+
+def _snapshot(conn: Connection, window, m: P.Snapshot, frames=None) -> None:
     try:
         pending = set(window.state.dirty)
-        window.snapshot(m.path)
+        window.snapshot(m.path, frames)
         # The snapshot used the changes: show them on screen too, and report their seq. A snapshot
         # of what the screen shows already draws nothing more (over X, that would be a whole frame).
         if window.told and pending - {"seq"}:

@@ -46,7 +46,7 @@ BACKGROUND = tuple(c / 255 for c in PANEL_RGBA)  # one colour: no full-window ba
 #: The first frame of a session with videos waits at most this long for their frame at the cursor.
 FIRST_FRAME_VIDEO_WAIT_S = 2.0
 GLOBAL_TARGETS = ("label_overlays", "label_strip", "hypnogram", "epochs", "cursor", "selection", "events",
-                  "ruler")
+                  "ruler", "time_axis")
 
 
 class Window:
@@ -347,6 +347,25 @@ class Window:
         self.last_draw_ms = (time.perf_counter() - t) * 1000.0
         return self.last_draw_ms
 
+    def set_frame_size(self, size: tuple[int, int]) -> None:
+        """Offscreen mode (:mod:`render.offscreen`): lay frames out at ``size`` pixels, not the canvas's."""
+        if tuple(size) != self.size.physical:
+            self.size = CanvasSize(size=size)
+            self.state.dirty.add("layout")
+
+    def render_offscreen(self, frames) -> float:
+        """Prepare, draw into ``frames`` (:class:`render.offscreen.OffscreenFrames`) and publish there for
+        the terminal, at :meth:`set_frame_size`'s size; nothing is presented. Returns milliseconds."""
+        t = time.perf_counter()
+        self.canvas.set_current()
+        if self._settle_videos:
+            self._settle_videos = False
+            self._wait_for_videos(FIRST_FRAME_VIDEO_WAIT_S)
+        self.prepare()
+        frames.publish(frames.draw(self.draw), self.state.seq)
+        self.last_draw_ms = (time.perf_counter() - t) * 1000.0
+        return self.last_draw_ms
+
     def _wait_for_videos(self, timeout: float) -> None:
         """The first frame of a session: wait up to ``timeout`` for the videos to open and decode the
         frame at the cursor, so that the window opens with one frame, not one and then another."""
@@ -358,9 +377,10 @@ class Window:
             self.video.wait_ready(max(end - time.monotonic(), 0.0))
         self.tick()
 
-    def snapshot(self, path: str) -> None:
+    def snapshot(self, path: str, frames=None) -> None:
         """Draw the current state offscreen and write it to ``path``: PNG, or the raw
-        ``(h, w, 3)`` uint8 array when ``path`` ends in ``.npy`` (tests, no image library)."""
+        ``(h, w, 3)`` uint8 array when ``path`` ends in ``.npy`` (tests, no image library).
+        In offscreen mode ``frames`` (:class:`render.offscreen.OffscreenFrames`) draws it, at its size."""
         from vispy.io import write_png
 
         self.canvas.set_current()
@@ -373,7 +393,7 @@ class Window:
                 self.video.wait_ready()
                 self.tick()
                 self.prepare()
-        img = self.canvas.render(alpha=False)
+        img = frames.draw(self.draw) if frames is not None else self.canvas.render(alpha=False)
         if str(path).endswith(".npy"):
             np.save(path, img)
         else:

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 # Light: the demo builder (xarray, zarr, numba) is imported in run(), not for --help.
+from loupe_tui.commands.open import add_graphics_argument
 from loupe_tui.core.paths import default_demo_dir
 
 
@@ -29,6 +30,7 @@ def register(sub) -> None:
     p.add_argument("--hours", type=float, default=24.0, metavar="H", help="recording length in hours (default 24)")
     p.add_argument("--build-only", action="store_true", help="build (if needed) and print the paths; do not open")
     p.add_argument("--no-window", action="store_true", help="no GL window: terminal views only (SSH, CI)")
+    add_graphics_argument(p)
     p.set_defaults(func=run)
 
 
@@ -56,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name:<12}{'':>9}  {where:<22} {what}")
     if not args.build_only:
         from loupe_tui.commands.open import open_demo
-        return open_demo(paths, window=not args.no_window)
+        return open_demo(paths, window=not args.no_window, graphics=args.graphics)
     return 0

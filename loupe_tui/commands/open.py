@@ -18,7 +18,7 @@ import sys
 from loupe_tui.commands.sources import (add_source_arguments, build_sources, check_videos, parse_schema,
                                        video_configs, window_size)
 
-__all__ = ["register", "build_view_args", "parse_schema", "video_configs", "open_demo", "run"]
+__all__ = ["register", "add_graphics_argument", "build_view_args", "parse_schema", "video_configs", "open_demo", "run"]
 
 EPILOG = """\
 examples:
@@ -30,6 +30,7 @@ examples:
   loupe-tui open rec.zarr --video side1.mp4,side2.mp4 side1_t.npy,side2_t.npy --video top.mp4 top_t.npy
   loupe-tui open rec.zarr --group eeg --heatmap calcium:dff --heatmap-split region --heatmap-order depth_um
   loupe-tui open eog.zarr --labels hypno.txt     # states: a bundled keymap that has them (aasm_human)
+  loupe-tui open rec.zarr --group eeg --graphics kitty   # the GL window's frames in this terminal
 
 Without --labels, labels go to DATA's sibling <name>.labels.csv (created on the
 first save; every edit is journaled before that). Saves never overwrite the
@@ -54,7 +55,16 @@ def register(sub) -> None:
     p.add_argument("--no-window", action="store_true", help="no GL window: terminal views only (SSH, CI)")
     p.add_argument("--window-size", metavar="WxH", help="GL window size (default 1600x900; 1024x576 on a "
                    "display forwarded over SSH)")
+    add_graphics_argument(p)
     p.set_defaults(func=run)
+
+
+def add_graphics_argument(p: argparse.ArgumentParser) -> None:
+    """``--graphics``, shared by ``open`` and ``demo``."""
+    p.add_argument("--graphics", choices=("auto", "kitty", "sixel", "off"), default=None,
+                   help="show the GL window's frames in this terminal: auto (with no display, when the "
+                        "terminal answers that it draws kitty graphics or sixel), kitty, sixel (even with a "
+                        "display), off (default: $LOUPE_TUI_GRAPHICS, else auto)")
 
 
 def build_view_args(args: argparse.Namespace) -> dict:
@@ -65,7 +75,8 @@ def build_view_args(args: argparse.Namespace) -> dict:
                 interval_labels_writeback=bool(args.writeback), state_definitions=args.keymap,
                 global_events=src.events, window=not args.no_window, epoch_len=args.epoch,
                 window_len=args.window_len, title=src.data.name, cache_dir=args.cache_dir,
-                window_size=window_size(args.window_size) if args.window_size else None)
+                window_size=window_size(args.window_size) if args.window_size else None,
+                graphics=args.graphics)
 
 
 #: How the command line asks make_context to name its switches and to guess states.
@@ -95,7 +106,7 @@ def _report(labels) -> None:
               f"{labels.source_path.name} again")
 
 
-def open_demo(paths, window: bool = True) -> int:
+def open_demo(paths, window: bool = True, graphics: str | None = None) -> int:
     """``loupe-tui demo``: the demo's EEG/EMG, calcium heatmap, spikes, video and labels (rodent_sleep keymap)."""
     from loupe_tui.api import make_app
 
@@ -103,7 +114,8 @@ def open_demo(paths, window: bool = True) -> int:
     configs, videos = demo_configs(paths)
     check_videos(videos)
     app = make_app(configs, videos=videos, interval_labels=paths.labels, state_definitions=paths.keymap,
-                   window=window, title=f"demo ({paths.root.name})", window_switch="--no-window")
+                   window=window, title=f"demo ({paths.root.name})", window_switch="--no-window",
+                   graphics=graphics)
     app.run()
     _report(app.labels)
     return 0

@@ -3,6 +3,11 @@
 Textual's own bindings (Ctrl+Q quit, Ctrl+C, Ctrl+P palette, Tab focus) are
 switched off: every key goes through the action registry and the keymap, so
 each one can be remapped (see :mod:`loupe_tui.tui.screens.main`).
+
+:meth:`LoupeApp.run` first decides whether the GL window's frames are shown
+in the terminal (:func:`~loupe_tui.tui.terminal_frames.choose_graphics`),
+asking the terminal when it must: before Textual starts reading the
+terminal, which would take the answers for keys.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from textual import events
 from textual.app import App
 
 from loupe_tui.core import keys
+from loupe_tui.tui.graphics import TerminalGraphics
 from loupe_tui.tui.screens.main import MainScreen
+from loupe_tui.tui.terminal_frames import choose_graphics
 
 
 class LoupeApp(App, inherit_bindings=False):
@@ -21,19 +28,30 @@ class LoupeApp(App, inherit_bindings=False):
     ----------
     context : ScorerContext
         The session, keymap, configs and options to score with.
+    graphics : TerminalGraphics, optional
+        What the terminal shows; default: decided when :meth:`run` starts
+        (``context.graphics``, ``LOUPE_TUI_GRAPHICS``, asking the terminal),
+        and the text views when the app runs otherwise (``run_test``, headless).
     """
 
     CSS_PATH = "app.tcss"
     TITLE = "loupe-tui"
     ENABLE_COMMAND_PALETTE = False   # Ctrl+P is the registry's "app.palette"
 
-    def __init__(self, context):
+    def __init__(self, context, graphics: TerminalGraphics | None = None):
         super().__init__()
         self.context = context
+        self.graphics = graphics
         self.use_command_palette = True   # opened by the action, not by a Textual binding
 
+    def run(self, *args, **kwargs):
+        """Run the app in this terminal (Textual's ``App.run``), once it is known what it shows."""
+        if self.graphics is None and not kwargs.get("headless"):
+            self.graphics = choose_graphics(self.context.graphics, self.context.window)
+        return super().run(*args, **kwargs)
+
     def on_mount(self) -> None:
-        self.main = MainScreen(self.context)
+        self.main = MainScreen(self.context, self.graphics)
         self.push_screen(self.main)
 
     def type_key(self, key: str) -> None:

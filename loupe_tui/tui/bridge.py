@@ -9,7 +9,10 @@ nothing else keeps a copy of what the window was sent.
 :func:`change_for_event` turns the window's mouse events into Session calls.
 :class:`Bridge` owns the :class:`~loupe_tui.link.RenderLink` (transport
 only), starts and restarts it, keeps the frame time the window reports, and
-gives its status in one line.
+gives its status in one line. When the terminal shows the frames (kitty
+graphics, sixel: :mod:`loupe_tui.tui.terminal_frames`) it starts the window
+offscreen, on a display of its own when there is none, and tells it the
+frame size the terminal widget wants.
 """
 
 from __future__ import annotations
@@ -24,8 +27,14 @@ import numpy as np
 from loupe_tui import protocol as P
 from loupe_tui.core.session import Change, Session
 from loupe_tui.display import describe_display, remote_hint
-from loupe_tui.link import LinkUnavailable, RenderLink
+from loupe_tui.link import LinkUnavailable, RenderLink, display_available
+from loupe_tui.tui.graphics import TerminalGraphics
+from loupe_tui.tui.terminal_frames import OffscreenDisplay
 from loupe_tui.tui.view import ViewChange, ViewModel
+from loupe_tui.xvfb import XvfbError
+
+#: The first frame's size when the terminal widget has not said its own yet (160x45 cells of 8x16).
+DEFAULT_FRAME_SIZE = (1280, 720)
 
 
 def label_diff_message(diff) -> P.ApplyLabelDiff:
@@ -126,11 +135,21 @@ class Bridge:
     on_event : callable
         Receives the window's events but ``FrameDrawn`` (kept here as
         :attr:`last_draw_ms`), from the link's loop.
+    graphics : TerminalGraphics, optional
+        What the terminal shows (:func:`~loupe_tui.tui.terminal_frames.choose_graphics`):
+        kitty or sixel starts the window offscreen, its frames for the terminal.
+    on_frame : callable, optional
+        Called (no arguments) for every ``FrameDrawn``: offscreen, a frame is in the frame buffer.
     """
 
-    def __init__(self, context, on_event: Callable[[P.Message], None]):
+    def __init__(self, context, on_event: Callable[[P.Message], None], graphics: TerminalGraphics | None = None,
+                 on_frame: Callable[[], None] | None = None):
         self.context = context
         self.on_event = on_event
+        self.on_frame = on_frame
+        self.graphics = graphics               # what the terminal was found to show, and why
+        self.offscreen = OffscreenDisplay() if graphics is not None and graphics.enabled else None
+        self.frame_size: tuple[int, int] | None = None   # offscreen: the pixels the terminal widget wants
         self.link: RenderLink | None = None
         self._seq = itertools.count(1)
         off = f"GL window: off ({getattr(context, 'window_switch', 'window=False')})"
@@ -147,12 +166,22 @@ class Bridge:
                 s = self.link.status
             except Exception:  # noqa: BLE001 - a status line must never raise
                 s = "GL window: ?"
+            offscreen = self.offscreen is not None and self.link.alive and not self.link.hung
+            if offscreen and self.frame_size is not None:
+                s += f", {self.frame_size[0]}x{self.frame_size[1]}"
             if self.last_draw_ms is not None and self.link.alive:
                 s += f" ({self.last_draw_ms:.1f} ms/frame)"
+            if offscreen:
+                s += f", frames shown in the terminal ({self.graphics.protocol})"
             if self.remote is not None and self.link.alive:
                 s += f", remote display {self.remote.name}"
             return s
         return self._status
+
+    @property
+    def frames_path(self) -> Path | None:
+        """Offscreen: the frame buffer file the running window writes its frames to."""
+        return self.link.frames_path if self.link is not None and self.link.alive else None
 
     @property
     def alive(self) -> bool:
@@ -161,6 +190,8 @@ class Bridge:
     def _event(self, msg: P.Message) -> None:
         if isinstance(msg, P.FrameDrawn):
             self.last_draw_ms = msg.draw_ms
+            if self.on_frame is not None:
+                self.on_frame()
         else:
             self.on_event(msg)
 
@@ -180,6 +211,13 @@ class Bridge:
 
     def tell_colors(self, states, label_names) -> None:
         self.send(colors_message(states, label_names))
+
+    def set_frame_size(self, size: tuple[int, int]) -> None:
+        """Offscreen: draw frames of ``size`` pixels (the terminal widget's), now and after a restart."""
+        if self.offscreen is None or tuple(size) == self.frame_size or min(size) <= 0:
+            return
+        self.frame_size = (int(size[0]), int(size[1]))
+        self.send(P.SetFrameSize(*self.frame_size))
 
     def play(self, video: int, speed: float) -> None:
         self.send(P.VideoCommand("play", video, speed))
@@ -235,6 +273,8 @@ class Bridge:
         except Exception as exc:  # noqa: BLE001 - the terminal views go on without a window
             self._status = f"GL window: cannot describe the session ({exc})"
             return self._status
+        if self.offscreen is not None:
+            return await self._start_offscreen(initial, session, view, states)
         display = describe_display()
         size = self.context.window_size or (display.default_size if display is not None else None)
         try:
@@ -245,6 +285,8 @@ class Bridge:
                 await self.link.start(initial)
         except LinkUnavailable as exc:
             self._status = f"GL window: unavailable ({exc})"
+            if self.graphics is not None and not display_available()[0]:   # say why the terminal shows none
+                self._status = f"GL window: no display; terminal graphics {self.graphics.reason}: text views"
             self.link = None
             return self.status
         for msg in full_state(session, view, states):
@@ -255,9 +297,33 @@ class Bridge:
             return remote_hint(self.remote, size)
         return self.status
 
-    async def stop(self) -> None:
+    async def _start_offscreen(self, initial, session: Session, view: ViewModel, states) -> str:
+        """The window drawing offscreen for the terminal (on a private Xvfb without a display)."""
         if self.link is not None:
-            try:
-                await self.link.stop()
-            finally:
-                self.link = None
+            await self.link.stop()
+            self.link = None
+        try:
+            env = await asyncio.to_thread(self.offscreen.env)
+            self.link = RenderLink(self._event, log_path=self.context.link_log, env=env, frames=True,
+                                   size=self.frame_size or DEFAULT_FRAME_SIZE)
+            await self.link.start(initial)
+        except (LinkUnavailable, XvfbError) as exc:
+            self._status = f"GL window: unavailable offscreen ({exc}): text views"
+            self.link = None
+            return self.status
+        for msg in full_state(session, view, states):
+            self.link.send(msg)
+        if self.frame_size is not None:
+            self.link.send(P.SetFrameSize(*self.frame_size))
+        return f"frames in the terminal: {self.graphics.reason}; {self.offscreen.description}"
+
+    async def stop(self) -> None:
+        try:
+            if self.link is not None:
+                try:
+                    await self.link.stop()
+                finally:
+                    self.link = None
+        finally:
+            if self.offscreen is not None:
+                self.offscreen.stop()

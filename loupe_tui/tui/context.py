@@ -63,6 +63,9 @@ class ScorerContext:
         Label shading over the traces starts on.
     cache_dir : Path or None
         Pyramid cache (default: :func:`loupe_tui.io.pyramid.default_cache_dir`).
+    graphics : str or None
+        Terminal graphics: ``auto``, ``kitty``, ``sixel`` or ``off`` (``open --graphics``);
+        None: ``LOUPE_TUI_GRAPHICS``, else ``auto`` (:mod:`loupe_tui.tui.terminal_frames`).
     """
 
     session: Session
@@ -79,6 +82,7 @@ class ScorerContext:
     link_log: Path | None = None
     window_switch: str = "window=False"   # what turned the window off, for the status ("--no-window")
     window_size: tuple[int, int] | None = None   # the GL window's; None: by the display (loupe_tui.display)
+    graphics: str | None = None                  # terminal graphics setting; None: LOUPE_TUI_GRAPHICS
 
     @property
     def labels(self):

@@ -71,7 +71,8 @@ class Hypnogram:
         st = frame.state
         self.view = a, b = self.view_range(frame)
         n_px = max(int(self.bars.w), 1)
-        key = (a, b, n_px, st.labels.version, tuple(st.colors.items()))
+        clock = st.option("time_axis", "clock_start_s", None)
+        key = (a, b, self.bars, st.labels.version, tuple(st.colors.items()), clock)   # bars: names and ticks move
         n_states = len(st.labels.states)
         if key != self._key:
             self._key = key
@@ -85,9 +86,11 @@ class Hypnogram:
             self._image.set_image(img)
             rh = self.bars.h / max(n_states, 1)
             self._texts = [(s, self.rect.x + 4, self.bars.y + (i + 0.5) * rh) for i, s in enumerate(st.labels.states)]
-            ts, step = ticks(a, b, self.bars.w, 80)
+            shift = float(clock) if clock is not None else 0.0        # round clock times on the clock
+            ts, step = ticks(a + shift, b + shift, self.bars.w, 80)
+            ts = ts - shift
             xs = self.bars.x + (ts - a) / (b - a) * self.bars.w
-            self._ticks = [(tick_label(t, max(step, 1)), x, self.bars.y1 + 9) for t, x in zip(ts, xs)
+            self._ticks = [(tick_label(t, max(step, 1), clock), x, self.bars.y1 + 9) for t, x in zip(ts, xs)
                            if self.bars.x + 20 <= x <= self.bars.x1 - 20]
         x0 = self.bars.x + (frame.t0 - a) / (b - a) * self.bars.w
         x1 = self.bars.x + (frame.t1 - a) / (b - a) * self.bars.w

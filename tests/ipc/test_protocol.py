@@ -50,6 +50,11 @@ def test_coalesce_keeps_newest_window_and_cursor_and_every_label_diff():
     assert out == [d1, d2, P.SetCursor(11, 2), P.SetWindow(20, 30, 3)]
 
 
+def test_only_the_newest_frame_size_is_drawn():
+    pending = [P.SetFrameSize(800, 400), P.SetWindow(0, 10, 1), P.SetFrameSize(1280, 512), P.SetFrameSize(640, 256)]
+    assert P.coalesce(pending) == [P.SetWindow(0, 10, 1), P.SetFrameSize(640, 256)]
+
+
 def test_versions_are_carried_in_the_handshake():
     assert P.decode(P.encode(P.Hello())).version == P.PROTOCOL_VERSION
     assert P.decode(b'{"type":"Ready","version":99}').version == 99

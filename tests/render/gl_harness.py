@@ -67,9 +67,9 @@ def gl_env():
 
 
 class Harness:
-    """A GL window for one test module, driven synchronously."""
+    """A GL window for one test module, driven synchronously (``frames``: offscreen, for the terminal)."""
 
-    def __init__(self, env: dict, tmp: Path, size=SIZE, hidden: bool = True):
+    def __init__(self, env: dict, tmp: Path, size=SIZE, hidden: bool = True, frames: bool = False):
         self.env, self.tmp, self.size = env, tmp, size
         self.events: list[P.Message] = []
         self._cond = threading.Condition()
@@ -77,7 +77,7 @@ class Harness:
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
         cmd = [sys.executable, "-m", "render", "--size", f"{size[0]}x{size[1]}"] + (["--hidden"] if hidden else [])
-        self.link = RenderLink(self._on_event, env=env, log_path=tmp / "render.log", command=cmd)
+        self.link = RenderLink(self._on_event, env=env, log_path=tmp / "render.log", command=cmd, frames=frames)
         self._snap = 0
 
     def _on_event(self, msg: P.Message) -> None:

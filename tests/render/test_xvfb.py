@@ -3,6 +3,7 @@
 import ctypes
 import ctypes.util
 import socket
+import time
 
 import pytest
 
@@ -29,5 +30,31 @@ def test_a_client_connecting_right_after_the_last_one_left_always_gets_the_displ
             dpy = x11.XOpenDisplay(xv.display.encode())
             assert dpy, f"could not open {xv.display} right after a client left"
             x11.XCloseDisplay(dpy)
+    finally:
+        xv.stop()
+
+
+@pytest.mark.skipif(not have_xvfb() and not in_ci(), reason="needs Xvfb")
+def test_a_lingering_xvfb_outlives_a_gap_between_clients_then_exits_by_itself():
+    # What the offscreen window for terminal graphics runs on: if the scorer is killed (an SSH
+    # hang-up), the window exits and its Xvfb follows once it has had no client for `linger` s.
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    try:
+        xv = Xvfb(size=(320, 240), linger=1).__enter__()
+    except XvfbError as exc:
+        pytest.fail(f"Xvfb did not start: {exc}")
+    try:
+        time.sleep(0.5)                                # within the linger after the start-up probe
+        dpy = x11.XOpenDisplay(xv.display.encode())
+        assert dpy, f"could not open {xv.display}"
+        time.sleep(1.5)                                # a client holds it past the linger
+        assert xv.running
+        x11.XCloseDisplay(dpy)
+        end = time.monotonic() + 5
+        while xv.running and time.monotonic() < end:
+            time.sleep(0.1)
+        assert not xv.running, "no client for a second: the server exited by itself"
     finally:
         xv.stop()

@@ -55,6 +55,18 @@ def test_folder_of_npy_pairs(tmp_path):
     assert kw["configs"][0].time_axis.n == 1000
 
 
+def test_a_bad_graphics_setting_is_one_error_line(demo, capsys, monkeypatch):
+    data = [str(demo.recording), "--group", "eeg", "--keymap", "rodent_sleep"]
+    with pytest.raises(SystemExit) as exc:
+        main(["open", *data, "--graphics", "iterm"])
+    assert exc.value.code == 2 and "argument --graphics: invalid choice: 'iterm'" in capsys.readouterr().err
+    monkeypatch.setenv("LOUPE_TUI_GRAPHICS", "iterm")
+    assert main(["open", *data]) == 2
+    err = capsys.readouterr().err
+    assert "LOUPE_TUI_GRAPHICS='iterm': must be one of auto, kitty, sixel, off" in err and "Traceback" not in err
+    assert open_cmd.build_view_args(args_for(*data, "--graphics", "sixel"))["graphics"] == "sixel"
+
+
 def test_schema_spec_and_errors(capsys):
     s = open_cmd.parse_schema("start=onset,duration=dur,end=none,label=stage,extra=scorer+conf")
     assert (s.start_col, s.end_col, s.duration_col, s.label_col, s.extra_cols) == (

@@ -22,6 +22,8 @@ from loupe_tui.errors import LoupeConfigError
 from loupe_tui.tui.graphics import detect_graphics, graphics_setting
 from loupe_tui.tui.graphics import kitty, sixel
 from loupe_tui.tui.graphics.detect import parse_answers
+from loupe_tui.tui.terminal_frames import choose_graphics
+from loupe_tui.xvfb import have_xvfb
 
 from term_images import kitty_commands, kitty_image, sixel_images
 
@@ -127,6 +129,38 @@ def test_not_a_terminal(tmp_path):
     with open(tmp_path / "out", "w+b") as f:
         g = detect_graphics("auto", fd_in=f.fileno(), fd_out=f.fileno(), environ={})
     assert g.protocol == "off" and "not a terminal" in g.reason
+
+
+def test_a_terminal_beside_a_display_or_without_a_window_is_not_asked(terminal):
+    t = terminal(KITTY_OK + b"\x1b[?62;22c")
+    ask = lambda setting: t.detect(setting)                          # noqa: E731
+    g = choose_graphics(None, True, {"DISPLAY": ":0"}, ask)
+    assert g.protocol == "off" and "a display is set" in g.reason
+    g = choose_graphics("kitty", False, {}, ask)
+    assert g.protocol == "off" and "no GL window" in g.reason
+    g = choose_graphics(None, True, {"LOUPE_TUI_GRAPHICS": "off"}, ask)
+    assert g.protocol == "off" and "LOUPE_TUI_GRAPHICS=off" in g.reason
+    time.sleep(0.1)
+    assert t.asked == b"", "no query reached the terminal"
+
+
+@pytest.mark.skipif(not have_xvfb(), reason="with no display, frames are drawn on a private Xvfb")
+def test_with_no_display_a_kitty_terminal_gets_the_frames(terminal):
+    t = terminal(KITTY_OK + b"\x1b[?62;22c", pixels=(1280, 720))
+    g = choose_graphics(None, True, {}, lambda setting: t.detect(setting))
+    assert (g.protocol, g.cell_px) == ("kitty", (8, 16)) and "answered" in g.reason
+    assert t.asked.startswith(b"\x1b_Gi=4011")
+
+
+def test_a_forced_protocol_is_used_beside_a_display_and_named_as_it_was_forced(terminal):
+    t = terminal(b"\x1b[?62;22c")                    # says nothing of sixel: forced anyway
+    g = choose_graphics("sixel", True, {"DISPLAY": ":0"}, lambda setting: t.detect(setting))
+    assert g.protocol == "sixel" and g.reason == "sixel (--graphics sixel)"
+    assert not t.asked.startswith(b"\x1b_G"), "forced: only the cell size is asked"
+    g = choose_graphics(None, True, {"DISPLAY": ":0", "LOUPE_TUI_GRAPHICS": "kitty"}, lambda s: t.detect(s))
+    assert g.protocol == "kitty" and g.reason == "kitty (LOUPE_TUI_GRAPHICS=kitty)"
+    with pytest.raises(LoupeConfigError, match="must be one of auto, kitty, sixel, off"):
+        choose_graphics("iterm", True, {}, lambda s: t.detect(s))
 
 
 def frame(h=70, w=90, seed=0) -> np.ndarray:

@@ -42,6 +42,22 @@ def test_a_frame_comes_back_with_its_seq_and_size(folder):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_a_reader_knows_when_a_bigger_file_took_its_place(folder):
+    # The window outgrew its file (the terminal got bigger): it writes a new one at the same path.
+    path = folder / "frames"
+    with FrameWriter(path, 32, 16) as w, FrameReader(path) as r:
+        w.write(frame(1, 32, 16), 1)
+        assert r.read()[0] == 1 and not r.replaced()
+        with FrameWriter(path, 64, 48) as bigger:
+            bigger.write(frame(2, 64, 48), 2)
+            assert r.replaced() and not r.changed(), "the old mapping never sees the new frames"
+            with FrameReader(path) as again:
+                seq, pixels = again.read()
+                assert seq == 2 and pixels.shape == (48, 64, 3) and not again.replaced()
+    path.unlink()
+    assert r.replaced(), "a file that is gone is not the one mapped either"
+
+
 def test_a_view_is_whole_until_the_writer_comes_round_to_its_slot(folder):
     path = folder / "frames"
     with FrameWriter(path, 16, 16) as w, FrameReader(path) as r:

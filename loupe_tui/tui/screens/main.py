@@ -2,7 +2,9 @@
 
 Owners: the Session (window, cursor, selection, labels), the ViewModel (how
 they are shown), the Navigator (searches, frame steps), the Ruler, the
-Openers (prompts, dialogs, screens) and the Bridge (the GL window). Keys are
+Openers (prompts, dialogs, screens), the Bridge (the GL window) and
+TerminalFrames (its frames in the terminal, in place of the braille preview,
+when the terminal shows graphics). Keys are
 looked up in :meth:`MainScreen.on_key` in the live keymap (a state hotkey or
 an action id; an edited keymap file takes effect at once); each action id
 runs its handler from the one table of :mod:`loupe_tui.tui.actions`;
@@ -31,17 +33,20 @@ from loupe_tui.errors import LoupeError
 from loupe_tui.core.labels.formats import format_of
 from loupe_tui.tui import colon
 from loupe_tui.tui.actions import action_table, run_command
-from loupe_tui.tui.bridge import Bridge, change_for_event, state_colors
+from loupe_tui.tui.bridge import Bridge, change_for_event
 from loupe_tui.tui.figures import export_figure
+from loupe_tui.tui.graphics import TerminalGraphics
+from loupe_tui.tui.label_dock import LabelDock
 from loupe_tui.tui.navigation import Navigator, Playback
 from loupe_tui.tui.openers import Openers
 from loupe_tui.tui.ruler import Ruler
+from loupe_tui.tui.terminal_frames import NO_GRAPHICS, TerminalFrames
 from loupe_tui.tui.view import ViewChange
 from loupe_tui.tui.widgets.draw import StateColors, ViewState
 from loupe_tui.tui.widgets.command_line import CommandLine
 from loupe_tui.tui.widgets.footer import KeyFooter
+from loupe_tui.tui.widgets.frame_view import FrameView
 from loupe_tui.tui.widgets.hypnogram import Hypnogram
-from loupe_tui.tui.widgets.label_panel import LabelPanel
 from loupe_tui.tui.widgets.label_strip import LabelStrip
 from loupe_tui.tui.widgets.status import StatusBar
 from loupe_tui.tui.widgets.trace_preview import TracePreview
@@ -55,7 +60,8 @@ FOCUS_HINTS = {"trace": ("view.y_zoom_in", "Y zoom"), "dense": ("view.dense_cont
 
 
 class MainScreen(Screen, inherit_bindings=False):
-    """The scorer. ``context`` is a :class:`~loupe_tui.tui.context.ScorerContext`."""
+    """The scorer. ``context`` is a :class:`~loupe_tui.tui.context.ScorerContext`; ``graphics`` what
+    the terminal shows (:func:`~loupe_tui.tui.terminal_frames.choose_graphics`; None: not asked)."""
 
     AUTO_FOCUS = ""  # nothing focused: keys reach on_key (the command line takes focus when opened)
 
@@ -66,7 +72,7 @@ class MainScreen(Screen, inherit_bindings=False):
             super().__init__()
             self.msg = msg
 
-    def __init__(self, context):
+    def __init__(self, context, graphics: TerminalGraphics | None = None):
         super().__init__()
         self.context = context
         self.session = session = context.session
@@ -77,11 +83,14 @@ class MainScreen(Screen, inherit_bindings=False):
         self.openers = Openers(self, session, self.view, self.nav)
         self.ruler = Ruler(self.view, lambda: session.cursor)
         self.actions = action_table(session, self.view, self.nav, self.openers, self.ruler, self)
-        self.bridge = Bridge(context, lambda m: self.post_message(self.WindowEvent(m)))
+        self.bridge = Bridge(context, lambda m: self.post_message(self.WindowEvent(m)), graphics,
+                             on_frame=lambda: self.frames.frame_drawn())
+        self.frames = TerminalFrames(graphics or NO_GRAPHICS, lambda: self.bridge.frames_path,
+                                     self.bridge.set_frame_size, lambda text: self.notify_status(text, "error"))
         self.playback = Playback(session)
         self._play_timer = None
         self.key_ms: list[float] = []
-        self.label_panel: LabelPanel | None = None      # mounted on first use (F4)
+        self.label_dock = LabelDock(self)               # the label table (F4), mounted on first use
         # state names whose colours the GL window has (it gets them all when it starts)
         self._colored: set[str] = set(self.states.states) | set(session.labels.label_names)
 
@@ -91,6 +100,7 @@ class MainScreen(Screen, inherit_bindings=False):
             with Vertical(id="views"):
                 yield LabelStrip(id="label-strip")
                 yield TracePreview(id="traces")
+                yield from self.frames.widgets()
                 yield Hypnogram(id="hypnogram")
         yield CommandLine(id="command-line")
         yield KeyFooter(id="footer")
@@ -102,6 +112,7 @@ class MainScreen(Screen, inherit_bindings=False):
         self.query_one(CommandLine).states = self._state_names()
         self.query_one(KeyFooter).show(self.states)
         self.traces.set_events(self.context.event_times())
+        self.frames.mount(self.traces)
         labels = self.session.labels
         notes = [m for m in (labels.recovery_message, *labels.messages) if m]
         if labels.source_path is not None:   # the folder is long and known: keep the news on screen
@@ -120,6 +131,7 @@ class MainScreen(Screen, inherit_bindings=False):
 
     def _progress(self, text: str) -> None:
         self.traces.set_message(f"decimation pyramid: {text}")
+        self.frames.set_message(f"decimation pyramid: {text}")
 
     def _traces_ready(self, traces, pyramids) -> None:
         self.traces.set_traces(traces, pyramids)
@@ -134,7 +146,9 @@ class MainScreen(Screen, inherit_bindings=False):
     @work(exclusive=True, group="window")
     async def start_window(self, restart: bool = False) -> None:
         self.notify_status("GL window: restarting" if restart else "GL window: starting")
+        self.frames.set_message("starting the GL window offscreen, to show its frames here")
         status = await self.bridge.start(self.session, self.view, self.states, restart=restart)
+        self.frames.show_frames(self.bridge.alive)         # the braille preview while there is no window
         self.notify_status(status, "info" if self.bridge.alive else "warning")
 
     # -- keys and events -------------------------------------------------------------------
@@ -144,7 +158,7 @@ class MainScreen(Screen, inherit_bindings=False):
         event.stop()
         event.prevent_default()
         key = keys.from_textual(event.key, event.character)
-        if key == "escape" and self._table_focused():
+        if key == "escape" and self.label_dock.focused():
             self.set_focus(None)
             self.notify_status("label table: back to the traces (F4 goes back to the table)")
             return
@@ -185,6 +199,7 @@ class MainScreen(Screen, inherit_bindings=False):
             else:
                 self.app.type_key(msg.key)
         elif isinstance(msg, P.ErrorRaised):
+            self.frames.show_frames(self.bridge.alive)       # a dead window: the braille preview again
             self.notify_status(f"GL window: {msg.message}{' (F5 restarts the window)' if msg.fatal else ''}",
                                "error")
         elif isinstance(msg, P.Closed):
@@ -193,6 +208,9 @@ class MainScreen(Screen, inherit_bindings=False):
             self.notify_status(f"figure: the GL window's frame saved to {msg.path}", "ok")
         elif self.app.screen is self or isinstance(msg, P.PageRequested):   # a dialog open: the mouse waits
             self.run_safely(lambda: change_for_event(msg, self.session))
+
+    def on_frame_view_pixel_size_changed(self, event: FrameView.PixelSizeChanged) -> None:
+        self.frames.resized(event.pixel_size)
 
     def on_command_line_run(self, event: CommandLine.Run) -> None:
         self.run_safely(lambda: run_command(colon.parse(event.text), self.actions, self.session, self.nav, self))
@@ -247,9 +265,7 @@ class MainScreen(Screen, inherit_bindings=False):
             rows = hyp.rows_needed()
             if hyp.styles.height is None or hyp.styles.height.value != rows:
                 hyp.styles.height = rows
-        if self.label_panel is not None:
-            self.label_panel.show_changes(change.labels, self.session.cursor,
-                                          bool(change.cursor or change.window or labels_changed))
+        self.label_dock.show_changes(change, bool(change.cursor or change.window or labels_changed))
 
     def notify_status(self, text: str, level: str = "info") -> None:
         self.status_bar.set_message(text, level)
@@ -284,8 +300,7 @@ class MainScreen(Screen, inherit_bindings=False):
             return
         self._colored = names | set(self.states.states)
         self.bridge.tell_colors(self.states, self.session.labels.label_names)
-        if self.label_panel is not None:
-            self.label_panel.table.set_state_colors(state_colors(self.states, self.session.labels.label_names))
+        self.label_dock.set_state_colors()
 
     def trace_names(self) -> list[str]:
         """The traces the terminal previews (the Y scale dialog lists them)."""
@@ -294,33 +309,9 @@ class MainScreen(Screen, inherit_bindings=False):
     def _state_names(self) -> list[str]:
         return list(dict.fromkeys([*self.states.states, *self.session.labels.label_names]))
 
-    # -- the label table (F4) -------------------------------------------------------------------
+    # -- the label table (F4): its events; the dock (label_dock.py) mounts, shows and hides it ---------
     def toggle_label_table(self) -> Change:
-        """Show and focus the label table; F4 on the focused table hides it."""
-        panel, mounted = self.label_panel, None
-        if panel is None:
-            self.label_panel = panel = LabelPanel(self.session.labels,
-                                                  state_colors(self.states, self.session.labels.label_names))
-            mounted = self.query_one("#body", Horizontal).mount(panel)
-        elif panel.display and self._table_focused():
-            panel.display = False
-            self.set_focus(None)
-            return Change(message="label table hidden (F4 shows it)")
-        elif not panel.display:
-            panel.display = True
-            panel.table.refresh_labels()             # edits made while it was hidden (O(n) numpy, a few ms)
-            panel.update_hint()
-
-        async def ready() -> None:
-            if mounted is not None:
-                await mounted
-            panel.table.focus()
-            self.call_after_refresh(lambda: panel.table.follow(self.session.cursor))   # once it has its size
-        self.call_later(ready)
-        return Change(message="label table: it follows the cursor; state keys still score")
-
-    def _table_focused(self) -> bool:
-        return self.label_panel is not None and self.label_panel.has(self.focused)
+        return self.label_dock.toggle()
 
     def on_label_table_jump_to(self, event) -> None:
         event.stop()

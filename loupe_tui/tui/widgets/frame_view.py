@@ -156,6 +156,13 @@ class FrameView(Widget):
         cols, rows = self.cells
         return encode_frame(self.graphics.protocol, rgb, cols, rows, self.image_id)
 
+    def set_message(self, text: str) -> None:
+        """What the widget says while it has no frame (the window starting, a pyramid's progress)."""
+        if text != self.message:
+            self.message = text
+            if self._frame is None:
+                self.refresh()
+
     def clear_frame(self) -> None:
         """Forget the frame (the widget shows its message again)."""
         self._frame, self._payload, self.seq = None, "", None
