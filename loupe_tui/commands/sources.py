@@ -46,8 +46,9 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--heatmap-split", metavar="COORD", help="one heatmap per value of this coordinate")
     p.add_argument("--heatmap-order", metavar="COORD", help="heatmap rows ordered by this coordinate")
     p.add_argument("--cmap", metavar="NAME", default="magma", help="heatmap colour map (default magma)")
-    p.add_argument("--labels", metavar="FILE", help="labels file (.csv, .htsv, .parquet, .txt); default "
-                                                    "DATA's sibling <name>.labels.csv")
+    p.add_argument("--labels", metavar="FILE", help="labels file (.csv, .htsv, .parquet, .txt, or an EDF+ "
+                                                    "hypnogram .edf/.bdf); default DATA's sibling "
+                                                    "<name>.labels.csv, else an EDF DATA's own sleep stages")
     p.add_argument("--schema", metavar="ROLE=COL,...",
                    help="label columns: start=,end=,duration=,label=,note=,extra=A+B ('none' drops a role); "
                         "default start_s,end_s,label,note, else guessed from the header (onset, duration, "
@@ -128,6 +129,8 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     elif edf is not None:
         events = edf_events(edf)
     labels = Path(args.labels).expanduser() if args.labels else data.with_name(data.stem + ".labels.csv")
+    if edf is not None and not args.labels and edf_has_stages(edf) and not _labels_exist(labels):
+        labels = data       # its own hypnogram: read-only, saves go to the usual sibling
     return Sources(data, configs, video_configs(args.video), events, labels, bool(args.labels),
                    label_schema(labels, args.schema), warnings=list(edf.warnings) if edf else [],
                    start=edf.start if edf else None)
@@ -156,11 +159,28 @@ def edf_configs(edf, mode: str) -> list:
     return [TraceConfig(da, mode=mode) for da in groups]
 
 
+def edf_has_stages(edf) -> bool:
+    from loupe_tui.core.labels.edf_stages import stage_code
+
+    return any(stage_code(a.text) is not None for a in edf.annotations)
+
+
+def _labels_exist(labels: Path) -> bool:
+    from loupe_tui.core.labels import journal_path_for, sibling_path
+
+    return any(p.exists() for p in (labels, sibling_path(labels), journal_path_for(labels)))
+
+
 def edf_events(edf):
-    """The EDF+ annotations as global events styled by their text, None when there are none."""
+    """The EDF+ annotations that are not sleep stages (those are labels) as global events styled by
+    their text; None when there are none."""
+    import polars as pl
+
     from loupe_tui.config import GlobalEventsConfig
+    from loupe_tui.core.labels.edf_stages import stage_code
 
     table = edf.events()
+    table = table.filter(pl.col("text").map_elements(lambda t: stage_code(t) is None, return_dtype=pl.Boolean))
     if not len(table):
         return None
     table = table.rename({"onset": "time"})

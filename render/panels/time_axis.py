@@ -2,6 +2,11 @@
 
 :func:`ticks` is pure: it picks the step (1-2-5 seconds, then 10/15/30 s,
 1/2/5/10/15/30 min, 1/2/3/6/12 h) that puts a label every ~100 pixels.
+
+With the ``time_axis`` option ``{"clock_start_s": S}`` (the recording's start,
+``S`` seconds into its day) the labels are clock times (``23:14:30``, ``d2 ...``
+once a clock time comes round again; :mod:`loupe_tui.core.clock`) and the
+ticks fall on round clock times; ``None`` is time since the start.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import math
 
 import numpy as np
 
+from loupe_tui.core.clock import format_clock
 from loupe_tui.core.timefmt import format_time
 from render.layout import Rect
 from render.panels.base import Frame
@@ -30,9 +36,12 @@ def ticks(t0: float, t1: float, width_px: float, label_px: float = LABEL_PX) -> 
     return np.arange(first, t1 + 1e-9 * step, step), float(step)
 
 
-def tick_label(t: float, step: float) -> str:
-    """``h:mm:ss`` with as many decimals as the step needs."""
+def tick_label(t: float, step: float, clock_start_s: float | None = None) -> str:
+    """``h:mm:ss`` (or the clock time, given the start's seconds into its day) with as many
+    decimals as the step needs."""
     decimals = 0 if step >= 1 else min(3, int(math.ceil(-math.log10(step) - 1e-9)))
+    if clock_start_s is not None:
+        return format_clock(t, clock_start_s, decimals)
     return format_time(t, decimals=decimals)
 
 
@@ -45,12 +54,15 @@ class TimeAxis:
         self._labels: list[tuple[str, float, float]] = []
 
     def update(self, frame: Frame, axis: Rect, data: Rect) -> None:
-        ts, step = ticks(frame.t0, frame.t1, data.w)
+        clock = frame.state.option("time_axis", "clock_start_s", None)
+        shift = float(clock) if clock is not None else 0.0       # ticks on round clock times
+        ts, step = ticks(frame.t0 + shift, frame.t1 + shift, data.w)
+        ts = ts - shift
         xs = frame.x_of(ts, data)
         ok = (xs >= data.x) & (xs <= data.x1)
         xs, ts = xs[ok], ts[ok]
         edge = EDGE_PX
-        self._labels = [(tick_label(t, step), x, axis.y + 14) for t, x in zip(ts, xs)
+        self._labels = [(tick_label(t, step, clock), x, axis.y + 14) for t, x in zip(ts, xs)
                         if data.x + edge <= x <= data.x1 - edge]
         self._ticks.set(np.stack([xs - 0.5, np.full_like(xs, axis.y), xs + 0.5, np.full_like(xs, axis.y + 5)], -1),
                         (150, 150, 160, 255))
