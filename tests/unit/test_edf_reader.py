@@ -291,3 +291,36 @@ def test_a_loupe_style_script_mixes_edf_groups_with_other_data(tmp_path):
                        epoch_len=30.0)
     assert (ctx.session.t_start, ctx.session.t_end) == (0.0, 300.0)
     assert [c.trace_names() for c in ctx.configs][:2] == [["EEG C4", "EEG M1"], ["SpO2"]]
+
+
+# -- the command line: open/snapshot's sources ------------------------------------------------------
+def _sources(*argv):
+    import argparse
+
+    from loupe_tui.commands.sources import add_source_arguments, build_sources
+
+    p = argparse.ArgumentParser()
+    add_source_arguments(p)
+    return build_sources(p.parse_args([str(a) for a in argv]))
+
+
+def test_open_shows_each_rate_group_and_the_files_stages_as_labels_and_the_rest_as_events(tmp_path):
+    d = sine(100, 90)
+    path = write_edf(tmp_path / "n.edf", [Sig("EEG Fpz-Cz", 100, d), Sig("EEG Pz-Oz", 100, d),
+                                          Sig("Temp", 1, np.full(90, 370), unit="DegC")], 30.0, plus="C",
+                     ann_bytes=240, annotations=[(0.0, 30.0, "Sleep stage W"), (30.0, 60.0, "Sleep stage 2"),
+                                                 (45.0, None, "Lights off")])
+    src = _sources(path, "--channels", "EEG*,Bip,Temp", "--derive", "Bip=EEG Fpz-Cz-EEG Pz-Oz")
+    assert [list(c.data.channel.values) for c in src.configs] == [["EEG Fpz-Cz", "EEG Pz-Oz", "Bip"], ["Temp"]]
+    assert src.labels == path                              # its own hypnogram (saves go to a sibling)
+    assert src.events.data["text"].to_list() == ["Lights off"]
+    assert src.start == dt.datetime(1989, 4, 24, 16, 13)
+    (tmp_path / "n.labels.csv").write_text("start_s,end_s,label\n0,30,W\n")
+    assert _sources(path).labels == tmp_path / "n.labels.csv"   # a labels file of its own wins
+
+
+def test_edf_options_on_other_data_are_refused(tmp_path):
+    from loupe_tui.errors import LoupeConfigError
+
+    with pytest.raises(LoupeConfigError, match="--channels: only for EDF/BDF files"):
+        _sources(tmp_path, "--channels", "EEG")
