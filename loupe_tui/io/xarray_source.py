@@ -194,7 +194,11 @@ class XarraySource:
             raise DataFileError(f"{self._where}: cannot read samples {i0}:{i1}: {msg}") from exc
         if not self._dims:
             block = block[None, :]
-        out = block[index] if self._dims else block[np.zeros(len(rows), dtype=np.int64)]
+        if self._dims and len(index) == 1 and block.shape[0] == len(rows) and \
+                np.array_equal(index[0], np.arange(len(rows))):
+            out = block              # every row read, in order: no second copy (a pyramid build's case)
+        else:
+            out = block[index] if self._dims else block[np.zeros(len(rows), dtype=np.int64)]
         return np.ascontiguousarray(out, dtype=np.float32)
 
     @property

@@ -15,6 +15,7 @@ gives, and a BDF is read 24 bits at a time from the records a window needs.
 
 from __future__ import annotations
 
+import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,8 @@ class EdfFile:
     def __init__(self, source: str | os.PathLike | BinaryIO, name: str | None = None):
         self._fh: BinaryIO | None = None
         self._own = False
+        self._mm = None
+        self._map: mmap.mmap | None = None
         if isinstance(source, (str, os.PathLike)):
             self.path: Path | None = Path(source)
             self.name = name or str(source)
@@ -87,12 +90,12 @@ class EdfFile:
             self.close()
             raise
         h = self.header
-        self._mm = None
         if self.path is not None and h.n_records:
-            dtype = np.int16 if not h.bdf else np.uint8
+            dtype = np.dtype("<i2") if not h.bdf else np.dtype(np.uint8)
             width = h.record_samples if not h.bdf else h.record_bytes
-            self._mm = np.memmap(self.path, dtype=dtype, mode="r", offset=h.header_bytes,
-                                 shape=(h.n_records, width))
+            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+            self._mm = np.frombuffer(self._map, dtype=dtype, count=h.n_records * width,
+                                     offset=h.header_bytes).reshape(h.n_records, width)
         self._layout: Layout | None = None
         self._annotations: list[Annotation] | None = None
         self.warnings = list(h.warnings)
@@ -157,7 +160,21 @@ class EdfFile:
         shifts = np.array([s.physical_offset for s in signals], np.float64)
         kernel = scale_bdf if self.header.bdf else scale_edf
         kernel(recs, offsets, n, gains, shifts, s0 - r0 * n, s1 - s0, out)
+        del recs
+        self._release(r0, r1)
         return out
+
+    def _release(self, r0: int, r1: int) -> None:
+        """Unmap the pages of records ``[r0, r1)`` from this process once read (they stay in the page
+        cache): paging a night keeps the process's mapped memory at a window's worth, not the file's."""
+        if self._map is None or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        h = self.header
+        a = h.header_bytes + r0 * h.record_bytes
+        b = min(h.header_bytes + r1 * h.record_bytes, len(self._map))
+        a0 = (a + mmap.PAGESIZE - 1) // mmap.PAGESIZE * mmap.PAGESIZE   # whole pages inside the range only
+        if b - a0 >= mmap.PAGESIZE:
+            self._map.madvise(mmap.MADV_DONTNEED, a0, (b - a0) // mmap.PAGESIZE * mmap.PAGESIZE)
 
     def out_of_range(self, signals: list[Signal], n_checks: int = 8) -> list[str]:
         """Labels of ``signals`` with samples outside their digital range, in ``n_checks`` records
@@ -244,6 +261,12 @@ class EdfFile:
 
     def close(self) -> None:
         self._mm = None
+        if self._map is not None:
+            try:
+                self._map.close()
+            except BufferError:          # an array still views it: the garbage collector closes it
+                pass
+            self._map = None
         if self._own and self._fh is not None:
             self._fh.close()
         self._fh = None

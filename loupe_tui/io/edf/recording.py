@@ -82,11 +82,14 @@ class _GroupArray(BackendArray):
         sigs = [need[i] for i in sorted(need)]
         block = self.edf.read(sigs, s0, s1) if s1 > s0 else np.zeros((len(sigs), 0), np.float32)
         at = {s.index: k for k, s in enumerate(sigs)}
-        out = np.empty((len(chans), block.shape[1]), np.float32)
-        for k, c in enumerate(chans):
-            out[k] = block[at[c.plus.index]]
-            if c.minus is not None:
-                out[k] -= block[at[c.minus.index]]
+        if all(c.minus is None for c in chans) and [c.plus.index for c in chans] == [s.index for s in sigs]:
+            out = block              # the file's signals in their order: as read, no copy
+        else:
+            out = np.empty((len(chans), block.shape[1]), np.float32)
+            for k, c in enumerate(chans):
+                out[k] = block[at[c.plus.index]]
+                if c.minus is not None:
+                    out[k] -= block[at[c.minus.index]]
         if picks is not None:
             out = out[:, picks]
         elif step != 1:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-_JIT = dict(cache=True, nogil=True, boundscheck=False)
+#: fastmath: the multiply-add may be fused (a last-bit difference, invisible on screen) and vectorised
+_JIT = dict(cache=True, nogil=True, boundscheck=False, fastmath=True)
 
 
 @numba.njit(**_JIT)
 def scale_edf(recs, offsets, n, gains, shifts, skip, count, out):
-    # record by record, signal by signal, a run of contiguous samples each: sequential reads
+    # record by record, signal by signal, a run of contiguous samples each: sequential reads that
+    # numba vectorises (int16 -> float32, multiply-add)
     n_sig = offsets.shape[0]
     r = skip // n
     c0 = skip - r * n
@@ -29,9 +31,10 @@ def scale_edf(recs, offsets, n, gains, shifts, skip, count, out):
         for k in range(n_sig):
             g = np.float32(gains[k])
             s = np.float32(shifts[k])
-            src = offsets[k] + c0
+            src = recs[r, offsets[k] + c0:offsets[k] + c0 + m]
+            dst = out[k, i:i + m]
             for j in range(m):
-                out[k, i + j] = recs[r, src + j] * g + s
+                dst[j] = np.float32(src[j]) * g + s
         i += m
         r += 1
         c0 = 0
