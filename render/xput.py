@@ -32,7 +32,9 @@ class Unsupported(RuntimeError):
     """The window's visual is not one this painter writes pixels for."""
 
 
-class _XImage(ctypes.Structure):
+class XImage(ctypes.Structure):
+    """Xlib's XImage, the fields up to the masks (what the painter and the tests read)."""
+
     _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int), ("xoffset", ctypes.c_int),
                 ("format", ctypes.c_int), ("data", ctypes.c_void_p), ("byte_order", ctypes.c_int),
                 ("bitmap_unit", ctypes.c_int), ("bitmap_bit_order", ctypes.c_int), ("bitmap_pad", ctypes.c_int),
@@ -58,11 +60,11 @@ def _libx11():
     x.XCreateGC.restype = ctypes.c_void_p
     x.XCreateGC.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_void_p]
     x.XFreeGC.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-    x.XCreateImage.restype = ctypes.POINTER(_XImage)
+    x.XCreateImage.restype = ctypes.POINTER(XImage)
     x.XCreateImage.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_int,
                                ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint, ctypes.c_int, ctypes.c_int]
-    x.XDestroyImage.argtypes = [ctypes.POINTER(_XImage)]
-    x.XPutImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p, ctypes.POINTER(_XImage),
+    x.XDestroyImage.argtypes = [ctypes.POINTER(XImage)]
+    x.XPutImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p, ctypes.POINTER(XImage),
                             ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_uint, ctypes.c_uint]
     x.XSetForeground.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ulong]
     x.XFillRectangles.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_void_p,

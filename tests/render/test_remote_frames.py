@@ -23,20 +23,13 @@ from loupe_tui import protocol as P
 from loupe_tui.config import TraceConfig
 from loupe_tui.viewspec import build_spec
 from loupe_tui.xproxy import TO_SERVER, XProxy, XServer
+from render.xput import XImage
 
 W, H = 640, 400
 QUIET_S = 0.4
 
 
 # -- reading the screen from the X server ------------------------------------------------------
-class _XImage(ctypes.Structure):
-    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int), ("xoffset", ctypes.c_int),
-                ("format", ctypes.c_int), ("data", ctypes.c_void_p), ("byte_order", ctypes.c_int),
-                ("bitmap_unit", ctypes.c_int), ("bitmap_bit_order", ctypes.c_int), ("bitmap_pad", ctypes.c_int),
-                ("depth", ctypes.c_int), ("bytes_per_line", ctypes.c_int), ("bits_per_pixel", ctypes.c_int),
-                ("red_mask", ctypes.c_ulong), ("green_mask", ctypes.c_ulong), ("blue_mask", ctypes.c_ulong)]
-
-
 class XScreen:
     """Finds the window by its title, resizes it and reads what it shows (Xlib through ctypes)."""
 
@@ -51,10 +44,10 @@ class XScreen:
                                  ctypes.POINTER(ctypes.c_uint)]
         x.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_char_p)]
         x.XResizeWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_uint, ctypes.c_uint]
-        x.XGetImage.restype = ctypes.POINTER(_XImage)
+        x.XGetImage.restype = ctypes.POINTER(XImage)
         x.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_uint,
                                 ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-        x.XDestroyImage.argtypes = [ctypes.POINTER(_XImage)]
+        x.XDestroyImage.argtypes = [ctypes.POINTER(XImage)]
         x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         x.XCloseDisplay.argtypes = [ctypes.c_void_p]
         x.XFree.argtypes = [ctypes.c_void_p]
