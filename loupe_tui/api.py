@@ -10,7 +10,7 @@ running, for tests and embedding.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
          interval_labels_writeback: bool = False, state_definitions=None, keymap=None, label_colors=None,
          global_events=None, interval_label_overlays: bool = True, window: bool = True, *,
          epoch_len: float | None = None, window_len: float | None = None, title: str | None = None,
-         cache_dir: str | Path | None = None):
+         cache_dir: str | Path | None = None, clock_start=None, time_display: str = "elapsed"):
     """Score recordings in the terminal (and a GL window beside it); return the labels.
 
     Parameters
@@ -56,6 +56,15 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
         Recording name for the status bar.
     cache_dir : path, optional
         Decimation pyramid cache.
+    clock_start : datetime.datetime, optional
+        When time 0 of the data was on the clock (an EDF header's start:
+        ``loupe_tui.read_edf(path).start``). With it, times can be shown and
+        typed as clock times (``23:14:30``; Ctrl+W or ``:time`` switches).
+        Only the time of day and the day count are used; any date is fine
+        (anonymised headers say 01.01.85).
+    time_display : {"elapsed", "clock"}
+        How times start out: since the start of the data, or on the clock
+        (needs ``clock_start``).
 
     Returns
     -------
@@ -72,7 +81,8 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
     """
     app = make_app(configs, videos, interval_labels, interval_label_schema, interval_labels_writeback,
                    state_definitions, keymap, label_colors, global_events, interval_label_overlays, window,
-                   epoch_len=epoch_len, window_len=window_len, title=title, cache_dir=cache_dir)
+                   epoch_len=epoch_len, window_len=window_len, title=title, cache_dir=cache_dir,
+                   clock_start=clock_start, time_display=time_display)
     app.run()
     return app.labels
 
@@ -91,7 +101,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  title: str | None = None, cache_dir: str | Path | None = None, labels_durable=True,
                  window_switch: str = "window=False", guess_states: bool = False,
                  keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None,
-                 graphics: str | None = None):
+                 graphics: str | None = None, clock_start=None, time_display: str = "elapsed",
+                 notes: Sequence[str] = ()):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
@@ -105,7 +116,11 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     or 1024x576 on a display forwarded over SSH; :mod:`loupe_tui.display`).
     ``graphics`` (``auto``, ``kitty``, ``sixel``, ``off``; default
     ``LOUPE_TUI_GRAPHICS``) says whether the window's frames may be shown in
-    the terminal (:mod:`loupe_tui.tui.terminal_frames`).
+    the terminal (:mod:`loupe_tui.tui.terminal_frames`). ``clock_start`` and
+    ``time_display`` are :func:`view`'s; clock time without a start is an
+    error here (``loupe-tui open --time clock`` on data without one opens in
+    elapsed time with a note instead). ``notes`` are lines for the status
+    bar at start-up (what the data files bend), before the labels' own.
     """
     from loupe_tui.config import GlobalEventsConfig, validate_videos, validate_view_configs
     from loupe_tui.core.keymap_choice import choose_states
@@ -126,6 +141,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     if graphics is not None:
         check_choice("graphics", graphics, SETTINGS)
     graphics_setting()      # a bad LOUPE_TUI_GRAPHICS: one error line, before any file is opened
+    times = time_display_of(clock_start, time_display)
     try:
         t0, t1 = recording_span(items)
     except ValueError as exc:
@@ -148,7 +164,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     if epoch_len is None:
         epoch_len = Session.guess_epoch_len(labels.starts, labels.ends, t0)
     session = Session(labels, t0, t1, epoch_len=float(epoch_len),
-                      window_len=None if window_len is None else float(window_len))
+                      window_len=None if window_len is None else float(window_len), times=times)
+    notes = [str(n) for n in notes] + ([_clock_note(times, states)] if times.can_clock else [])
 
     def loader(path):
         return StateConfig.resolve(path, keymap, label_colors)
@@ -158,7 +175,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          keymap_watcher=_watcher(state_definitions, loader, states),
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
                          window_size=window_size, graphics=graphics,
-                         cache_dir=Path(cache_dir) if cache_dir is not None else None)
+                         cache_dir=Path(cache_dir) if cache_dir is not None else None,
+                         notes=notes)
 
 
 def open_labels(value: Any, schema=None, writeback: bool = False, durable: bool | str = True, *,
@@ -223,6 +241,41 @@ def open_labels(value: Any, schema=None, writeback: bool = False, durable: bool 
                                      "folder to draw them")
             return IntervalLabelSet.read(sib if sib.exists() and not writeback else path, schema)
     return IntervalLabelSet.load(path, schema, writeback=writeback, durable=durable)
+
+
+def time_display_of(clock_start, time_display: str = "elapsed"):
+    """The :class:`~loupe_tui.core.clock.TimeDisplay` of :func:`view`'s ``clock_start`` and ``time_display``.
+
+    Raises
+    ------
+    LoupeConfigError
+        ``clock_start`` is not a datetime, ``time_display`` is neither
+        ``"elapsed"`` nor ``"clock"``, or ``"clock"`` without a start.
+    """
+    import datetime as dt
+
+    from loupe_tui.core.clock import MODES, TimeDisplay
+    from loupe_tui.validate import check_choice
+
+    check_choice("time_display", time_display, MODES)
+    if clock_start is not None and not isinstance(clock_start, dt.datetime):
+        raise LoupeConfigError(f"clock_start: must be a datetime.datetime (when time 0 of the data was on the "
+                               f"clock), got {type(clock_start).__name__} {clock_start!r}")
+    if time_display == "clock" and clock_start is None:
+        raise LoupeConfigError("time_display='clock': needs clock_start, the recording's start (a datetime; "
+                               "loupe_tui.read_edf(path).start for an EDF)")
+    return TimeDisplay(clock_start, time_display)
+
+
+def _clock_note(times, states) -> str:
+    """The start-up line of a recording with a start: when it started and how to switch."""
+    from loupe_tui.core.keys import display
+
+    keys = states.action_keys.get("view.clock_time", ())
+    switch = display(keys[0]) if keys else ":time"
+    if times.clock:
+        return f"{times.describe()}; {switch}: times since the start"
+    return f"recording started {times.start:%d.%m.%Y %H:%M:%S}; {switch}: clock times"
 
 
 def _watcher(state_definitions, loader, states):

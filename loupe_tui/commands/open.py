@@ -7,7 +7,9 @@ labels, videos, events and spikes are options, shared with ``snapshot``
 changes, videos included; problems are one ``loupe-tui: error:`` line.
 Labels that name their states open without ``--keymap``
 (:mod:`loupe_tui.core.keymap_choice`); the status line says where the
-states came from.
+states came from. An EDF's header start lets times show on the clock:
+``--time clock`` starts that way (a flag, not remembered between runs),
+Ctrl+W or ``:time`` switches while scoring.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import sys
 from loupe_tui.commands.sources import (add_source_arguments, build_sources, check_videos, parse_schema,
                                        video_configs, window_size)
 
-__all__ = ["register", "add_graphics_argument", "build_view_args", "parse_schema", "video_configs", "open_demo", "run"]
+__all__ = ["register", "add_graphics_argument", "add_time_argument", "time_arguments", "build_view_args",
+           "parse_schema", "video_configs", "open_demo", "run"]
 
 EPILOG = """\
 examples:
@@ -31,6 +34,7 @@ examples:
   loupe-tui open rec.zarr --group eeg --heatmap calcium:dff --heatmap-split region --heatmap-order depth_um
   loupe-tui open eog.zarr --labels hypno.txt     # states: a bundled keymap that has them (aasm_human)
   loupe-tui open rec.zarr --group eeg --graphics kitty   # the GL window's frames in this terminal
+  loupe-tui open night.edf --labels night-hypnogram.edf --time clock   # times on the clock (23:14:30)
 
 Without --labels, labels go to DATA's sibling <name>.labels.csv (created on the
 first save; every edit is journaled before that). Saves never overwrite the
@@ -56,7 +60,27 @@ def register(sub) -> None:
     p.add_argument("--window-size", metavar="WxH", help="GL window size (default 1600x900; 1024x576 on a "
                    "display forwarded over SSH)")
     add_graphics_argument(p)
+    add_time_argument(p)
     p.set_defaults(func=run)
+
+
+def add_time_argument(p: argparse.ArgumentParser) -> None:
+    """``--time``, shared by ``open`` and ``snapshot``."""
+    p.add_argument("--time", choices=("elapsed", "clock"), default="elapsed",
+                   help="show and read times since the start of the data (elapsed, the default) or on the "
+                        "clock from the EDF header's start (clock: 23:14:30; Ctrl+W or :time switches while "
+                        "scoring). Data without a start opens in elapsed time, with a note")
+
+
+def time_arguments(args: argparse.Namespace, src) -> tuple[dict, list[str]]:
+    """``clock_start``/``time_display`` for make_context from ``--time`` and the data's start, and the
+    notes for the status bar (the data's warnings; ``--time clock`` without a start)."""
+    notes = list(src.warnings)
+    mode = getattr(args, "time", "elapsed")
+    if mode == "clock" and src.start is None:
+        notes.append(f"--time clock: {src.data.name} has no start date and time, so times are elapsed")
+        mode = "elapsed"
+    return dict(clock_start=src.start, time_display=mode), notes
 
 
 def add_graphics_argument(p: argparse.ArgumentParser) -> None:
@@ -70,13 +94,14 @@ def add_graphics_argument(p: argparse.ArgumentParser) -> None:
 def build_view_args(args: argparse.Namespace) -> dict:
     """view()'s arguments from the command line (everything validated)."""
     src = build_sources(args)
+    times, notes = time_arguments(args, src)
     return dict(configs=src.configs, videos=src.videos or None,
                 interval_labels=src.labels, interval_label_schema=src.schema,
                 interval_labels_writeback=bool(args.writeback), state_definitions=args.keymap,
                 global_events=src.events, window=not args.no_window, epoch_len=args.epoch,
                 window_len=args.window_len, title=src.data.name, cache_dir=args.cache_dir,
                 window_size=window_size(args.window_size) if args.window_size else None,
-                graphics=args.graphics)
+                graphics=args.graphics, notes=notes, **times)
 
 
 #: How the command line asks make_context to name its switches and to guess states.

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from loupe_tui.commands.open import add_time_argument
 from loupe_tui.commands.sources import add_source_arguments, build_sources, check_videos, window_size
 from loupe_tui.errors import LoupeConfigError, LoupeError
 
@@ -25,6 +26,7 @@ examples:
   loupe-tui snapshot rec.zarr --window 600 630 --cursor 612.4 --video cam.mp4 cam_times.npy --out page.png
   loupe-tui snapshot rec.zarr --group eeg --heatmap calcium:dff --heatmap-split region \\
       --raster spikes.parquet --events stims.parquet --window 600 660 --out all.png
+  loupe-tui snapshot night.edf --window 3600 3630 --time clock --out page.png   # clock times on the axis
 
 It takes open's options and draws what `loupe-tui open` would show for them:
 the same panels, and the same labels (your saved <stem>.scored sibling and
@@ -51,6 +53,7 @@ def register(sub) -> None:
     p.add_argument("--size", default="1600x900", metavar="WxH", help="image size (default 1600x900)")
     p.add_argument("--out", required=True, metavar="PNG", help="output file")
     p.add_argument("--timeout", type=float, default=120.0, help=argparse.SUPPRESS)
+    add_time_argument(p)
     p.set_defaults(func=run)
 
 
@@ -83,7 +86,7 @@ def initial_messages(args: argparse.Namespace) -> tuple[list, list[str]]:
     """
     from loupe_tui import protocol as P
     from loupe_tui.api import make_context, open_labels
-    from loupe_tui.commands.open import CLI_CONTEXT
+    from loupe_tui.commands.open import CLI_CONTEXT, time_arguments
     from loupe_tui.core.labels import journal_path_for, sibling_path
     from loupe_tui.core.states import StateConfig, user_keymap_path
     from loupe_tui.tui.bridge import Bridge
@@ -94,13 +97,16 @@ def initial_messages(args: argparse.Namespace) -> tuple[list, list[str]]:
     if src.labels_given or any(p.exists() for p in (src.labels, sibling_path(src.labels),
                                                     journal_path_for(src.labels))):
         labels = open_labels(src.labels, src.schema, durable=False, read_only=True)
+    times, notes = time_arguments(args, src)
+    for note in notes:
+        _say(f"warning: {note}")
     try:
         keymap = args.keymap
         if keymap is None and (labels is None or not len(labels)) and user_keymap_path() is None:
             keymap = StateConfig.empty("no labels")   # nothing to colour: no hypnogram rows
         ctx = make_context(src.configs, src.videos or None, labels, state_definitions=keymap,
                            global_events=src.events, window_len=t1 - t0, cache_dir=args.cache_dir,
-                           title=src.data.name, **CLI_CONTEXT)
+                           title=src.data.name, **times, **CLI_CONTEXT)
         for note in ctx.labels.messages:
             _say(f"note: {note}")
         warnings = check_videos(ctx.videos, args.cache_dir, at=args.cursor)

@@ -113,6 +113,9 @@ ACTIONS: tuple[Action, ...] = (
        "view"),
     _a("view.raster_controls", ("ctrl+shift+r", "ctrl+r"), "Raster controls (proportional rows, brightness)", "view"),
     _a("view.restart_gl", "f5", "Restart the GL window", "view"),
+    # W for wall clock: letters are the states'; Ctrl+W arrives as itself in every terminal (\x17)
+    _a("view.clock_time", "ctrl+w", "Times on the clock (23:14:30) or since the start (toggle; needs the "
+       "recording's start date and time)", "view"),
     # Loupe's menu-only dialogs: no default key (the palette and ':' reach them);
     # bind one in the keymap file if you use it often.
     _a("view.event_styles", (), "Global event styles (colour, line style, width, alpha)", "view"),

@@ -19,13 +19,14 @@ Conventions
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.coverage import EPS, first_uncovered_at_or_after, last_uncovered_before, state_changes
 from loupe_tui.core.labels import IntervalLabelSet, LabelDiff
-from loupe_tui.core.timefmt import format_time
 
 @dataclass
 class Change:
@@ -76,6 +77,10 @@ class Session:
         Visible span; default 5 epochs for short epochs, else one epoch.
     auto_advance : bool
         Labelling an epoch moves the cursor to the next one.
+    times : TimeDisplay
+        How the times in messages are written (clock or elapsed). The view
+        model's setting, shared: it switches the mode, the session only
+        formats with it.
     """
 
     labels: IntervalLabelSet
@@ -84,6 +89,7 @@ class Session:
     epoch_len: float = 4.0
     window_len: float | None = None
     auto_advance: bool = True
+    times: TimeDisplay = field(default_factory=TimeDisplay)
     window_start: float = field(init=False)
     cursor: float = field(init=False)
     selection: tuple[float, float] | None = field(init=False, default=None)
@@ -322,7 +328,7 @@ class Session:
             start, made = self._made.pop()
             diff = self.labels.revert(made)
             if diff is not None:
-                return (Change(labels=diff, message=f"deleted: {describe_edit(diff.removed, diff.added)}")
+                return (Change(labels=diff, message=f"deleted: {self._describe(diff.removed, diff.added)}")
                         | self._move_cursor(start))
         return Change(message="no label made in this session to delete")
 
@@ -331,13 +337,16 @@ class Session:
         if diff is None:
             return Change(message="nothing to undo")
         # the edit undone had made what the undo removed
-        return Change(labels=diff, message=f"undid: {describe_edit(diff.removed, diff.added)}") | self._show(diff)
+        return Change(labels=diff, message=f"undid: {self._describe(diff.removed, diff.added)}") | self._show(diff)
 
     def redo(self) -> Change:
         diff = self.labels.redo()
         if diff is None:
             return Change(message="nothing to redo")
-        return Change(labels=diff, message=f"redid: {describe_edit(diff.added, diff.removed)}") | self._show(diff)
+        return Change(labels=diff, message=f"redid: {self._describe(diff.added, diff.removed)}") | self._show(diff)
+
+    def _describe(self, made, replaced) -> str:
+        return describe_edit(made, replaced, fmt=self.times.format)
 
     def set_note(self, text: str | None) -> Change:
         """Note the current epoch (or the selection's labelled parts); None or "" clears it.
@@ -349,7 +358,7 @@ class Session:
         if not len(self.labels.visible_arrays(a, b)):
             return Change(message="no label here to note: label the epoch first")
         diff = self.labels.note_range(a, b, text or None)
-        where = f"{format_time(a, decimals=None)}–{format_time(b, decimals=None)}"
+        where = f"{self.times.format(a)}–{self.times.format(b)}"
         said = f"note {text!r} set on {where}" if text else f"note cleared on {where}"
         return Change(labels=diff, message=said if diff else f"{said} (it was already)")
 
@@ -452,17 +461,20 @@ class Session:
         return Change()
 
 
-def describe_edit(made, replaced, limit: int = 2) -> str:
+def describe_edit(made, replaced, limit: int = 2, fmt: Callable[[float], str] | None = None) -> str:
     """What an edit did, in a few words: ``"REM 0:02:00–0:02:04"``, ``"clear 0:02:00–0:02:04"``.
 
     ``made`` are the rows the edit put in, ``replaced`` the rows it took out.
     Only what changed is named: the parts of the made rows that no replaced
     row of the same state (and note) already covered (a bout grown by one
     epoch names that epoch, a split bout's rest is not news), else the parts
-    of the replaced rows that nothing covers any more (a clear).
+    of the replaced rows that nothing covers any more (a clear). ``fmt`` writes a time
+    (:meth:`TimeDisplay.format <loupe_tui.core.clock.TimeDisplay.format>`: elapsed by default).
     """
+    fmt = fmt or TimeDisplay().format
+
     def span(a: float, b: float) -> str:
-        return f"{format_time(a, decimals=None)}–{format_time(b, decimals=None)}"
+        return f"{fmt(a)}–{fmt(b)}"
 
     def minus(pieces, rows):
         for r in rows:

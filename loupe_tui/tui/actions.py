@@ -34,7 +34,10 @@ Handler = Callable[[], "Change | ViewChange | None"]
 
 
 class ScreenActions(Protocol):
-    """What the main screen itself does (files, the label table, playback, the window, quitting)."""
+    """What the main screen itself does (files, the label table, playback, the window, quitting), and
+    its view model (``:time``, and ``:goto`` reading times as they are shown)."""
+
+    view: ViewModel
 
     def save(self, then_quit: bool = False) -> Change | None: ...
     def export(self, path: str) -> Change: ...
@@ -99,6 +102,7 @@ def action_table(session: Session, view: ViewModel, nav: Navigator, openers, rul
         "view.event_styles": partial(o.open_dialog, "events"),
         "view.overlay_alpha": partial(o.open_dialog, "alpha"),
         "view.restart_gl": screen.restart_window,
+        "view.clock_time": v.toggle_time_display,
         "video.choose_target": partial(o.open_dialog, "target"),
         "video.speed": partial(o.open_dialog, "speed"),
         "video.visibility": partial(o.open_dialog, "videos"),
@@ -135,13 +139,15 @@ COMMAND_ACTIONS = {"unscored": "nav.next_unscored", "w": "labels.save", "q": "ap
 def run_command(cmd: Command, table: dict[str, Handler], session: Session, nav: Navigator,
                 screen: ScreenActions) -> Change | ViewChange | None:
     """Run a parsed ``:`` command; LoupeConfigError for a bad argument."""
-    s, a, n = session, cmd.arg, cmd.name
+    s, a, n, view = session, cmd.arg, cmd.name, screen.view
     if n == "w" and a:
         n = "export"
     if n in COMMAND_ACTIONS:
         return table[COMMAND_ACTIONS[n]]()
     if n == "goto":
-        return s.goto(parse_time(a))
+        return s.goto(view.times.parse(a))      # on the clock or elapsed, as times are shown
+    if n == "time":
+        return view.set_time_display(a.lower()) if a else view.toggle_time_display()
     if n == "epoch":
         return s.goto_epoch(_int(a) - 1)
     if n == "window":

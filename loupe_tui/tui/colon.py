@@ -16,13 +16,14 @@ from loupe_tui.errors import LoupeConfigError
 class Spec:
     name: str
     aliases: tuple[str, ...]
-    arg: str            # "" (none), "time", "int", "state", "text", "path", "onoff"
+    arg: str            # "" (none), "time", "int", "state", "text", "path", "onoff", "clock"
     optional: bool
     help: str
 
 
 COMMANDS: tuple[Spec, ...] = (
-    Spec("goto", ("g",), "time", False, "go to a time: :goto 3:25:10 (also 12345, 1h30m)"),
+    Spec("goto", ("g",), "time", False, "go to a time: :goto 3:25:10 (also 12345, 1h30m; on the clock "
+         ":goto 02:30, :goto d2 02:30)"),
     Spec("epoch", ("e",), "int", False, "go to epoch N (1-based, as in the status bar): :epoch 10"),
     Spec("window", ("win",), "time", False, "window length: :window 30 (seconds or 1m, 2:00)"),
     Spec("epochlen", ("el",), "time", False, "epoch length in seconds: :epochlen 30"),
@@ -33,6 +34,8 @@ COMMANDS: tuple[Spec, ...] = (
     Spec("note", ("n",), "text", True, "note on the label at the cursor (empty clears it)"),
     Spec("unscored", ("u",), "", False, "next unscored epoch"),
     Spec("auto", (), "onoff", True, "auto-advance on/off (no argument toggles)"),
+    Spec("time", ("clock",), "clock", True, "times on the clock or since the start: :time clock, :time elapsed "
+         "(no argument toggles)"),
     Spec("undo", (), "", False, "undo the last label edit"),
     Spec("redo", (), "", False, "redo"),
     Spec("export", ("saveas",), "path", False, "write a copy: :export night1.htsv (.csv, .htsv, .parquet)"),
@@ -89,7 +92,7 @@ def parse(line: str) -> Command:
 
 def usage(spec: Spec) -> str:
     return {"time": "a time or duration", "int": "a number", "state": "a state name", "text": "some text",
-            "path": "a file path", "onoff": "on or off"}.get(spec.arg, "no argument")
+            "path": "a file path", "onoff": "on or off", "clock": "clock or elapsed"}.get(spec.arg, "no argument")
 
 
 def complete(line: str, states: list[str]) -> tuple[str, list[str]]:

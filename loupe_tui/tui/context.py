@@ -66,6 +66,9 @@ class ScorerContext:
     graphics : str or None
         Terminal graphics: ``auto``, ``kitty``, ``sixel`` or ``off`` (``open --graphics``);
         None: ``LOUPE_TUI_GRAPHICS``, else ``auto`` (:mod:`loupe_tui.tui.terminal_frames`).
+    notes : list of str
+        Lines for the status bar at start-up, before the labels' own messages: what
+        the data files bend, when the recording started and how to see clock times.
     """
 
     session: Session
@@ -83,6 +86,7 @@ class ScorerContext:
     window_switch: str = "window=False"   # what turned the window off, for the status ("--no-window")
     window_size: tuple[int, int] | None = None   # the GL window's; None: by the display (loupe_tui.display)
     graphics: str | None = None                  # terminal graphics setting; None: LOUPE_TUI_GRAPHICS
+    notes: list[str] = field(default_factory=list)   # start-up lines for the status bar
 
     @property
     def labels(self):
@@ -130,13 +134,14 @@ class ScorerContext:
         return out
 
     def view_model(self) -> ViewModel:
-        """The view settings this session starts with (panels, videos, shading, heatmap scales)."""
+        """The view settings this session starts with (panels, videos, shading, heatmap scales, and the
+        session's clock or elapsed time display)."""
         from loupe_tui.config import HeatmapConfig
 
         heatmaps = [HeatmapSettings(p.vmin, p.vmax, p.cmap, p.decim_method)
                     for c in self.configs if isinstance(c, HeatmapConfig) for p in c.panels()]
         return ViewModel(focus_source=self.focus_targets, videos=[v.name for v in self.videos],
-                         overlays=bool(self.label_overlays), heatmaps=heatmaps)
+                         overlays=bool(self.label_overlays), heatmaps=heatmaps, times=self.session.times)
 
     def event_times(self) -> np.ndarray:
         """Sorted times of the global events (empty without them)."""

@@ -20,10 +20,15 @@ def figure_base(folder: Path, title: str, t0: float) -> Path:
     stamp = f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s"
     name = re.sub(r"[^\w.-]+", "_", title).strip("._") or "recording"
     base, k = folder / f"{name}-{stamp}", 1
-    while base.with_suffix(".png").exists() or base.with_suffix(".svg").exists():
+    while with_ext(base, ".png").exists() or with_ext(base, ".svg").exists():
         k += 1
         base = folder / f"{name}-{stamp}-{k}"
     return base
+
+
+def with_ext(base: Path, ext: str) -> Path:
+    """``base`` + ``ext`` (not ``with_suffix``: a title ``night.edf`` would lose ``.edf-0h00m00s``)."""
+    return base.with_name(base.name + ext)
 
 
 def export_figure(app, bridge, title: str, t0: float, folder: Path | None = None) -> Change:
@@ -34,7 +39,7 @@ def export_figure(app, bridge, title: str, t0: float, folder: Path | None = None
     """
     base = figure_base(Path.cwd() if folder is None else folder, title, t0)
     svg = app.save_screenshot(filename=base.name + ".svg", path=str(base.parent))
-    if bridge.snapshot(str(base.with_suffix(".png"))):
-        return Change(message=f"figure: terminal view saved to {svg}; the GL window's frame goes to "
-                              f"{base.with_suffix('.png')}")
+    png = with_ext(base, ".png")
+    if bridge.snapshot(str(png)):
+        return Change(message=f"figure: terminal view saved to {svg}; the GL window's frame goes to {png}")
     return Change(message=f"figure: terminal view saved to {svg} (no GL window running: no PNG; F5 starts it)")

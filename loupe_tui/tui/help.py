@@ -41,7 +41,8 @@ def help_rows(states) -> list[tuple[str, list[tuple[str, str]]]]:
 def _arg(spec) -> str:
     if not spec.arg:
         return ""
-    word = {"time": "TIME", "int": "N", "state": "STATE", "text": "TEXT", "path": "FILE", "onoff": "on|off"}[spec.arg]
+    word = {"time": "TIME", "int": "N", "state": "STATE", "text": "TEXT", "path": "FILE", "onoff": "on|off",
+            "clock": "clock|elapsed"}[spec.arg]
     return f" [{word}]" if spec.optional else f" {word}"
 
 
@@ -53,12 +54,13 @@ def help_renderables(states) -> list:
                       box=None, padding=(0, 2), expand=True)
         table.add_column(style="bold #e8e8f0", no_wrap=True, min_width=18)
         table.add_column()
-        for keys, what in rows:
+        for keys, what in rows:      # Text, not markup: "[on|off]" and "[clock|elapsed]" are shown as typed
             if title.startswith("States"):
                 col = rgba_tuple(states.colors.get(what))
-                table.add_row(keys, Text(f" {what} ", style=f"bold {hex_color(text_on(col))} on {hex_color(col)}"))
+                swatch = f"bold {hex_color(text_on(col))} on {hex_color(col)}"
+                table.add_row(Text(keys), Text(f" {what} ", style=swatch))
             else:
-                table.add_row(keys, what)
+                table.add_row(Text(keys), Text(what))
         out.append(table)
     return out
 

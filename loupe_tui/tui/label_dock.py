@@ -20,6 +20,7 @@ class LabelDock:
     def __init__(self, screen):
         self.screen = screen
         self.panel: LabelPanel | None = None      # mounted on first use (F4)
+        self._clock = screen.session.times.clock  # the time display its starts and ends were written in
 
     def _colors(self) -> dict:
         s = self.screen
@@ -33,7 +34,7 @@ class LabelDock:
         """Show and focus the label table; F4 on the focused table hides it."""
         screen, panel, mounted = self.screen, self.panel, None
         if panel is None:
-            self.panel = panel = LabelPanel(screen.session.labels, self._colors())
+            self.panel = panel = LabelPanel(screen.session.labels, self._colors(), screen.session.times)
             mounted = screen.query_one("#body", Horizontal).mount(panel)
         elif panel.display and self.focused():
             panel.display = False
@@ -54,8 +55,13 @@ class LabelDock:
 
     def show_changes(self, change: Change, moved: bool) -> None:
         """After ``change`` (``moved``: the cursor or window moved, or every label may have)."""
-        if self.panel is not None:
-            self.panel.show_changes(change.labels, self.screen.session.cursor, moved)
+        if self.panel is None:
+            return
+        times = self.screen.session.times
+        if times.clock != self._clock:              # clock <-> elapsed: every start and end is rewritten
+            self._clock = times.clock
+            self.panel.table.refresh_labels()
+        self.panel.show_changes(change.labels, self.screen.session.cursor, moved)
 
     def set_state_colors(self) -> None:
         if self.panel is not None:

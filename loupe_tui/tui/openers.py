@@ -17,7 +17,7 @@ from textual.command import CommandPalette
 from loupe_tui import config as C
 from loupe_tui.core.session import Change, Session
 from loupe_tui.core.states import KeymapWatcher
-from loupe_tui.core.timefmt import format_time, parse_time
+from loupe_tui.core.timefmt import parse_time
 from loupe_tui.errors import LoupeConfigError
 from loupe_tui.core.labels.formats import format_of
 from loupe_tui.tui.dialogs import dense, events, heatmap, overlays, raster, video, yscale
@@ -63,8 +63,11 @@ class Openers:
 
     # -- prompts ------------------------------------------------------------------------
     def ask_goto(self) -> None:
-        self._push(Prompt("Go to time", "3:25:10, 25:10, 12345 (s), 1h30m; Esc cancels", check=parse_time),
-                   lambda t: self.session.goto(parse_time(t)))
+        """Go to a typed time: on the clock (``02:30``, ``d2 02:30``) or elapsed, as times are shown."""
+        times = self.view.times
+        title = "Go to clock time" if times.clock else "Go to time"
+        self._push(Prompt(title, times.prompt_hint(), check=times.parse),
+                   lambda t: self.session.goto(times.parse(t)))
 
     def ask_epoch_len(self) -> None:
         s = self.session
@@ -81,7 +84,8 @@ class Openers:
         row = s.labels.at_time(s.cursor)
         if row is None:
             return Change(message="no label at the cursor to note: label the epoch first")
-        where = f"{row.label} {format_time(row.start)}–{format_time(row.end)}"
+        fmt = self.view.times.format
+        where = f"{row.label} {fmt(row.start)}–{fmt(row.end)}"
         self._push(Prompt(f"Note on {where}", "empty clears the note; Esc cancels", row.note or ""),
                    lambda t: s.set_note(t or None))
         return None
@@ -123,7 +127,8 @@ class Openers:
             self.nav.last_search = ("matches", result)
             return self.session.goto(result.t) | Change(message=result.description)
         self._push(EpochJumper(self.session.labels, self.screen.states.colors,
-                               filters=getattr(last, "filters", None), t=self.session.cursor), done)
+                               filters=getattr(last, "filters", None), t=self.session.cursor,
+                               times=self.view.times), done)
 
     def open_keymap(self) -> None:
         ctx = self.context

@@ -10,6 +10,7 @@ both windows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,13 +44,14 @@ class Measurement:
     def peak_to_peak(self) -> float:
         return self.hi - self.lo
 
-    def describe(self) -> str:
+    def describe(self, fmt: Callable[[float], str] = format_time) -> str:
+        """The reading in one line; ``fmt`` writes the times of the extremes (elapsed by default)."""
         u = f" {self.units}" if self.units else ""
         if not np.isfinite(self.peak_to_peak):
             return f"ruler {self.trace}: {self.duration:.3g} s, no samples between the marks"
         return (f"ruler {self.trace}: {self.duration:.3g} s ({1 / self.duration:.3g} Hz), "
-                f"{self.peak_to_peak:.3g}{u} peak-to-peak (min {self.lo:.3g} at {format_time(self.t_lo)}, "
-                f"max {self.hi:.3g} at {format_time(self.t_hi)})")
+                f"{self.peak_to_peak:.3g}{u} peak-to-peak (min {self.lo:.3g} at {fmt(self.t_lo)}, "
+                f"max {self.hi:.3g} at {fmt(self.t_hi)})")
 
 
 def measure(trace: PreviewTrace, t0: float, t1: float, pyramid=None) -> Measurement:
@@ -108,7 +110,9 @@ class Ruler:
             return ViewChange(change.options, terminal=True,
                               message="ruler: focus a trace (Tab) to read its amplitude")
         m = measure(self.traces[k], *self.view.ruler, pyramid=self.pyramids[k])
-        return ViewChange(change.options, terminal=True, message=m.describe())
+        times = self.view.times       # on the clock, milliseconds too: where a peak is matters
+        return ViewChange(change.options, terminal=True,
+                          message=m.describe(lambda t: times.format(t, decimals=3 if times.clock else None)))
 
     def _trace_index(self) -> int | None:
         names = [t.name for t in self.traces]

@@ -4,8 +4,9 @@ Pure: no Textual, no protocol. The :class:`~loupe_tui.core.session.Session`
 owns the window, cursor, selection and labels; :class:`ViewModel` owns how
 they are shown: hypnogram and strip visibility, label shading, Y zoom and
 ranges per trace, dense, heatmap and raster settings, event styles, videos,
-playback speed and the focused panel. Every method returns a
-:class:`ViewChange` naming the settings it changed (``(target, {setting:
+playback speed, the focused panel, and whether times are shown on the clock
+or since the start (:class:`~loupe_tui.core.clock.TimeDisplay`). Every
+method returns a :class:`ViewChange` naming the settings it changed (``(target, {setting:
 value})`` pairs, the GL window's option targets), and the message for the
 status line. Dialogs return settings; the screen hands them to this model;
 :class:`~loupe_tui.tui.bridge.Bridge` alone turns a ``ViewChange`` into
@@ -20,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.colors import RGBA, to_hex
 
 #: Y zoom bounds (a factor on the trace's own range).
@@ -187,6 +189,9 @@ class ViewModel:
         One per heatmap panel.
     event_styles : dict or None
         Event class -> style (None: no global events).
+    times : TimeDisplay
+        Clock or elapsed time, everywhere a time is shown or typed. The
+        session's (it writes its messages with it); only this model switches it.
     """
 
     focus_source: list[FocusTarget] | Callable[[], list[FocusTarget]] = field(default_factory=list)
@@ -209,6 +214,7 @@ class ViewModel:
     y_ranges: dict[str, YRange] = field(default_factory=dict)
     rasters: dict[str, RasterSettings] = field(default_factory=dict)
     ruler: tuple[float, ...] = ()         # 0, 1 or 2 marked times (the ruler's ends)
+    times: TimeDisplay = field(default_factory=TimeDisplay)
     # what the user changed: a restarted window is told these, and only these
     _touched: set[str] = field(default_factory=set, repr=False)
     _targets: list[FocusTarget] | None = field(default=None, repr=False)
@@ -370,6 +376,28 @@ class ViewModel:
         self.play_speed = min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1])
         return self._changed("video", {"speed": self.play_speed}, f"playback speed {self.play_speed:g}x")
 
+    # -- clock or elapsed time ------------------------------------------------------------
+    def set_time_display(self, mode: str) -> ViewChange:
+        """Show and read times on the clock (``"clock"``) or since the start (``"elapsed"``).
+
+        Clock time needs the recording's start: without one the times stay
+        elapsed and the message says why. A mode that is neither raises
+        :class:`~loupe_tui.errors.LoupeConfigError`.
+        """
+        td = self.times
+        if mode == "clock" and not td.can_clock:
+            return ViewChange(message="no clock time: the recording has no start date and time (an EDF "
+                                      "header's, or view(clock_start=...)); times stay elapsed")
+        message = td.set(mode)
+        return self._changed("time_axis", self.time_axis_options(), message)
+
+    def toggle_time_display(self) -> ViewChange:
+        return self.set_time_display("elapsed" if self.times.clock else "clock")
+
+    def time_axis_options(self) -> dict[str, Any]:
+        """The GL window's ``time_axis`` option: the start's seconds into its day, or None (elapsed)."""
+        return {"clock_start_s": self.times.start_s if self.times.clock else None}
+
     # -- the GL window's full state -------------------------------------------------------
     def window_options(self) -> Options:
         """Every setting a new window must be told: the starting ones and all the user changed."""
@@ -392,6 +420,8 @@ class ViewModel:
         out += [(t, asdict(s)) for t, s in sorted(self.rasters.items(), key=lambda kv: kv[0] != "raster")]
         if self.event_styles is not None and "events" in self._touched:
             out += [("events", s.options(c)) for c, s in self.event_styles.items()]
+        if self.times.clock or "time_axis" in self._touched:
+            out.append(("time_axis", self.time_axis_options()))
         return tuple(out)
 
     def window_focus(self) -> str | None:

@@ -220,3 +220,12 @@ def test_a_restarted_window_is_told_every_view_setting_from_the_two_models():
     labels = next(m for m in msgs if isinstance(m, P.SetLabels))
     window = next(m for m in msgs if isinstance(m, P.SetWindow))
     assert labels.labels == ("Wake",) and (window.t0, window.t1) == (s.window_start, s.window_end)
+
+
+def test_figure_names_keep_a_dotted_title(tmp_path):
+    from loupe_tui.tui.figures import figure_base, with_ext
+
+    base = figure_base(tmp_path, "night.edf", 3760.0)
+    assert with_ext(base, ".png").name == "night.edf-1h02m40s.png"     # not night.png beside night.edf-....svg
+    with_ext(base, ".png").write_bytes(b"")
+    assert figure_base(tmp_path, "night.edf", 3760.0).name == "night.edf-1h02m40s-2"

@@ -97,6 +97,8 @@ class EpochJumper(ModalScreen["JumpResult | None"]):
         Start with this search (e.g. the previous result's ``filters``).
     t : float, optional
         Cursor time: the first match at or after it is highlighted.
+    times : TimeDisplay, optional
+        How the matches' starts are written (clock or elapsed; default elapsed).
     """
 
     DEFAULT_CSS = """
@@ -125,7 +127,7 @@ class EpochJumper(ModalScreen["JumpResult | None"]):
     ]
 
     def __init__(self, labels: Any, states_colors: Mapping[str, Any] | None = None, *,
-                 filters: JumpFilters | None = None, t: float | None = None):
+                 filters: JumpFilters | None = None, t: float | None = None, times=None):
         super().__init__()
         self.labels = labels
         self._colors = dict(states_colors or {})
@@ -135,7 +137,7 @@ class EpochJumper(ModalScreen["JumpResult | None"]):
         self.matches = self._start.find(labels)
         cols = ("index", "start", "state", *(f"extra:{c}" for c in labels.extra_cols), "note")
         self.table = LabelTable(labels, self._colors, columns=cols, rows=self.matches, editable=False,
-                                id="matches")
+                                times=times, id="matches")
 
     def _state_options(self) -> list[tuple[str, str]]:
         in_use = set(self.labels.states())

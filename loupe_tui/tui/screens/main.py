@@ -114,7 +114,7 @@ class MainScreen(Screen, inherit_bindings=False):
         self.traces.set_events(self.context.event_times())
         self.frames.mount(self.traces)
         labels = self.session.labels
-        notes = [m for m in (labels.recovery_message, *labels.messages) if m]
+        notes = [m for m in (labels.recovery_message, *self.context.notes, *labels.messages) if m]
         if labels.source_path is not None:   # the folder is long and known: keep the news on screen
             notes = [m.replace(f"{labels.source_path.parent}{os.sep}", "") for m in notes]
         self.notify_status("; ".join(notes) if notes else "ready: press F1 or ? for keys and states",

@@ -9,7 +9,7 @@ segment per run, so a wide view costs a few dozen segments, not one per cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rich.segment import Segment
@@ -17,6 +17,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.colors import RGBA
 
 BG = (18, 18, 24)
@@ -41,6 +42,8 @@ class ViewState:
         The epoch grid (epoch k starts at ``t_start + k * epoch_len``).
     span : tuple of float
         The navigable span of the recording.
+    times : TimeDisplay
+        How times are written (clock or elapsed; the session's).
     """
 
     t0: float
@@ -50,11 +53,12 @@ class ViewState:
     epoch_len: float
     t_start: float
     span: tuple[float, float]
+    times: TimeDisplay = field(default_factory=TimeDisplay)
 
     @classmethod
     def of(cls, session) -> ViewState:
         return cls(session.window_start, session.window_end, session.cursor, session.selection,
-                   session.epoch_len, session.t_start, session.span)
+                   session.epoch_len, session.t_start, session.span, session.times)
 
 
 def hex_color(rgb) -> str:

@@ -15,7 +15,6 @@ import numpy as np
 from textual.strip import Strip
 
 from loupe_tui.core.overview import zoom_range
-from loupe_tui.core.timefmt import format_time
 from loupe_tui.tui.widgets.draw import (BG, CachedLines, CURSOR, DIM, GUTTER, WINDOW_BG, StripPainter, ViewState,
                                          column_of, column_range, dominant_codes, nice_step,
                                          present_codes, rgba_tuple)
@@ -108,10 +107,12 @@ class Hypnogram(CachedLines):
         if 0 <= c < n:
             text[c] = "▲"
             keys[c] = 2
-        t = np.ceil(lo / step) * step
+        times = self._view.times
+        shift = times.start_s if times.clock else 0.0        # on the clock: ticks on round clock times
+        t = np.ceil((lo + shift) / step) * step - shift
         while t < hi:
             k = column_of(t, lo, hi, n)
-            label = "┴" + format_time(t).removesuffix(":00") if step >= 60 else "┴" + format_time(t)
+            label = "┴" + times.format(t).removesuffix(":00") if step >= 60 else "┴" + times.format(t)
             # never over the cursor, and a cell to spare after it, so the two never run together
             # (the cursor on the tick itself stands for the tick: "▲0:05")
             if 0 <= k and k + len(label) <= n and all(ch == "─" for ch in text[k + 1:k + len(label) + 1]):

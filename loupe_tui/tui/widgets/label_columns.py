@@ -1,7 +1,9 @@
 """Columns of the label table: what each shows, how wide it is, how a cell reads.
 
 Pure helpers for :class:`~loupe_tui.tui.widgets.label_table.LabelTable` (no
-Textual here). Widths come from the time range and from a sample of the notes
+Textual here). Start and end are written as a
+:class:`~loupe_tui.core.clock.TimeDisplay` says (clock or elapsed; durations
+are durations either way). Widths come from the time range and from a sample of the notes
 and extras, never from a scan of every row, so a table over 100,000 intervals
 opens in milliseconds; a longer cell is cut with an ellipsis (the editor shows
 it whole).
@@ -17,8 +19,11 @@ from typing import Any
 import numpy as np
 from rich.cells import cell_len, set_cell_size
 
+from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.labels.diff import LabelRow
 from loupe_tui.core.timefmt import format_time
+
+_ELAPSED = TimeDisplay()
 
 #: Column kinds in display order (extras and note are added per schema).
 TIME_KINDS = ("start", "end", "duration")
@@ -58,12 +63,12 @@ def time_decimals(labels: Any) -> int:
     return 0
 
 
-def time_width(labels: Any, decimals: int) -> int:
+def time_width(labels: Any, decimals: int, times: TimeDisplay = _ELAPSED) -> int:
     """Cells for the widest time of the set (at least ``0:00:00``)."""
     n = len(labels)
     hi = float(np.max(np.abs(labels.ends))) if n else 0.0
     neg = 1 if n and float(np.min(labels.starts)) < 0 else 0
-    return max(len(format_time(hi if math.isfinite(hi) else 0.0, decimals=decimals)) + neg, 7)
+    return max(len(times.format(hi if math.isfinite(hi) else 0.0, decimals=decimals)) + neg, 7)
 
 
 def _sample_rows(n: int) -> range | np.ndarray:
@@ -77,7 +82,8 @@ def _text_width(values, header: str) -> int:
     return max(cell_len(header), min(widest, _MAX_TEXT), 4)
 
 
-def build_columns(labels: Any, keys: Sequence[str] | None = None, decimals: int = 0) -> list[Column]:
+def build_columns(labels: Any, keys: Sequence[str] | None = None, decimals: int = 0,
+                  times: TimeDisplay = _ELAPSED) -> list[Column]:
     """The columns to show for ``labels``.
 
     Parameters
@@ -88,9 +94,11 @@ def build_columns(labels: Any, keys: Sequence[str] | None = None, decimals: int 
         index, start, end, duration, state, extras..., note).
     decimals : int
         Decimals of the time columns.
+    times : TimeDisplay
+        How start and end are written (clock or elapsed).
     """
     n = len(labels)
-    tw = time_width(labels, decimals)
+    tw = max(time_width(labels, decimals, times), time_width(labels, decimals))   # durations stay elapsed
     sample = [labels.row(int(i)) for i in _sample_rows(n)]
     states = max((cell_len(s) for s in labels.label_names), default=0)
     cols = [Column("index", "#", max(len(str(n)), 1)),
@@ -108,9 +116,10 @@ def build_columns(labels: Any, keys: Sequence[str] | None = None, decimals: int 
     return [by_key[k] for k in keys if k in by_key]
 
 
-def widen_for(columns: list[Column], rows: Sequence[LabelRow], labels: Any, decimals: int) -> list[Column]:
+def widen_for(columns: list[Column], rows: Sequence[LabelRow], labels: Any, decimals: int,
+              times: TimeDisplay = _ELAPSED) -> list[Column]:
     """``columns`` widened so that ``rows`` (rows an edit added) fit (capped like sampling)."""
-    tw = time_width(labels, decimals)
+    tw = max(time_width(labels, decimals, times), time_width(labels, decimals))
     out = []
     for c in columns:
         w = c.width
@@ -129,15 +138,16 @@ def widen_for(columns: list[Column], rows: Sequence[LabelRow], labels: Any, deci
     return out
 
 
-def cell_text(column: Column, row: LabelRow, index: int, decimals: int, labels: Any) -> str:
-    """The text of one cell (not padded)."""
+def cell_text(column: Column, row: LabelRow, index: int, decimals: int, labels: Any,
+              times: TimeDisplay = _ELAPSED) -> str:
+    """The text of one cell (not padded); start and end as ``times`` writes them."""
     key = column.key
     if key == "index":
         return str(index + 1)
     if key == "start":
-        return format_time(row.start, decimals=decimals)
+        return times.format(row.start, decimals=decimals)
     if key == "end":
-        return format_time(row.end, decimals=decimals)
+        return times.format(row.end, decimals=decimals)
     if key == "duration":
         return format_time(row.end - row.start, decimals=decimals)
     if key == "state":

@@ -20,6 +20,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.colors import parse_color
 from loupe_tui.tui.widgets.label_columns import (TIME_KINDS, Column, build_columns, cell_text, fit,
                                                  time_decimals, widen_for)
@@ -62,9 +63,10 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
     """
 
     def __init__(self, labels: Any, colors: Mapping[str, Any] | None, *, keys: Sequence[str] | None,
-                 rows: np.ndarray | None, edit_cells: bool, **kw: Any):
+                 rows: np.ndarray | None, edit_cells: bool, times: TimeDisplay | None = None, **kw: Any):
         super().__init__(**kw)
         self.labels = labels
+        self.times = times if times is not None else TimeDisplay()   # clock or elapsed starts and ends
         self.keys = tuple(keys) if keys is not None else None
         self.edit_cells = edit_cells
         self.rows: np.ndarray | None = None if rows is None else np.asarray(rows, dtype=np.int64)
@@ -101,7 +103,7 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
     def rebuild(self) -> None:
         """Recompute decimals, column widths and the virtual size (O(n) numpy + a sample)."""
         self.decimals = time_decimals(self.labels)
-        self.columns = build_columns(self.labels, self.keys, self.decimals)
+        self.columns = build_columns(self.labels, self.keys, self.decimals, self.times)
         self._resize_virtual()
 
     def widen(self, added: Sequence[Any]) -> bool:
@@ -110,7 +112,7 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
         if self.decimals == 0 and any(abs(v - round(v)) >= 5e-4 for r in added for v in (r.start, r.end)):
             self.rebuild()
         else:
-            self.columns = widen_for(self.columns, added, self.labels, self.decimals)
+            self.columns = widen_for(self.columns, added, self.labels, self.decimals, self.times)
             self._resize_virtual()
         return [c.width for c in self.columns] != before
 
@@ -201,7 +203,7 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
         cell_cursor = edit[self.col] if (k == self.cursor and edit) else None
         segs = []
         for c in self.columns:
-            text = fit(cell_text(c, row, i, self.decimals, self.labels), c.width,
+            text = fit(cell_text(c, row, i, self.decimals, self.labels, self.times), c.width,
                        right=c.key in TIME_KINDS or c.key == "index")
             s = style
             if c.key == "state" and row.label in self._state_styles:

@@ -14,12 +14,12 @@ from loupe_tui.tui.widgets.label_table import LabelTable
 
 
 class LabelPanel(Vertical):
-    """:class:`LabelTable` of ``labels`` under a hint line."""
+    """:class:`LabelTable` of ``labels`` under a hint line (``times``: clock or elapsed, a TimeDisplay)."""
 
-    def __init__(self, labels, state_colors: dict):
+    def __init__(self, labels, state_colors: dict, times=None):
         self.labels = labels
         self.hint = Static(id="label-table-hint")
-        self.table = LabelTable(labels, state_colors, id="label-table")
+        self.table = LabelTable(labels, state_colors, times=times, id="label-table")
         super().__init__(self.hint, self.table, id="label-panel")
         self.update_hint()
 

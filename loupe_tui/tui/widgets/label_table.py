@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
+from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.labels.diff import LabelDiff
 from loupe_tui.tui.widgets.label_columns import cell_text, parse_cell
 from loupe_tui.tui.widgets.label_grid import LabelGrid
@@ -51,6 +52,9 @@ class LabelTable(Widget):
         Show only these label indices (sorted), e.g. search matches.
     editable : bool
         Allow ``e``/F2 editing of the note and extra cells.
+    times : TimeDisplay, optional
+        How start and end are written: on the clock or since the start (default
+        elapsed); after its mode changes, :meth:`refresh_labels` rewrites them.
 
     Keys (while it has focus; see :attr:`KEYS`): Up/Down/PgUp/PgDn/Home/End move
     the highlight, Enter jumps, Left/Right choose the editable column, ``e`` or
@@ -115,10 +119,10 @@ class LabelTable(Widget):
 
     def __init__(self, labels: Any, states_colors: Mapping[str, Any] | None = None, *,
                  columns: Sequence[str] | None = None, rows: np.ndarray | None = None,
-                 editable: bool = True, name: str | None = None, id: str | None = None,
-                 classes: str | None = None):
+                 editable: bool = True, times: TimeDisplay | None = None, name: str | None = None,
+                 id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
-        self.grid = LabelGrid(labels, states_colors, keys=columns, rows=rows, edit_cells=editable)
+        self.grid = LabelGrid(labels, states_colors, keys=columns, rows=rows, edit_cells=editable, times=times)
         self.editor = Input(classes="-cell-editor", select_on_focus=False)   # editing keeps the text
         self._editing: tuple[int, str] | None = None
         self._pending_follow: float | None = None
@@ -293,7 +297,7 @@ class LabelTable(Widget):
         i = g.label_index(g.cursor)
         self._editing = (i, col.edit_column)
         ed = self.editor
-        ed.value = cell_text(col, g.labels.row(i), i, g.decimals, g.labels)
+        ed.value = cell_text(col, g.labels.row(i), i, g.decimals, g.labels, g.times)
         x = g.column_x(col) - int(g.scroll_offset.x)
         y = g.cursor - int(g.scroll_offset.y) + 1
         ed.styles.offset = (x, y)

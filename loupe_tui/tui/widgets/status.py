@@ -1,7 +1,8 @@
 """The status header: where you are, what is scored, where saves go, the GL window.
 
 Line 1: recording, window start and span, cursor time and the state there,
-epoch k of N, scored fraction, auto-advance. Line 2: the labels file, whether
+epoch k of N, scored fraction, auto-advance; times on the clock or since the
+start, as the session's :class:`~loupe_tui.core.clock.TimeDisplay` says. Line 2: the labels file, whether
 every edit is saved (or only journaled), where a save writes (sibling or
 source), the GL window. Line 3: the last message (errors in red).
 """
@@ -15,7 +16,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from loupe_tui.core.timefmt import format_duration, format_time
+from loupe_tui.core.timefmt import format_duration
 from loupe_tui.tui.widgets.draw import hex_color, rgba_tuple
 
 LEVEL_STYLE = {"info": "#c8c8d0", "ok": "#7ad97a", "warning": "#f0c060", "error": "bold #ff6b6b"}
@@ -80,13 +81,14 @@ class StatusBar(Widget):
 
     def show(self, title: str, session, colors: dict[str, tuple], gl_status: str) -> None:
         s = session
+        fmt = s.times.format
         one = _Line()
         one.append(f" {title}", "bold #e8e8f0")
         one.append(*SEP)
-        one.append(f"window {format_time(s.window_start)} +{format_duration(s.window_len)}", "#c8c8d0")
+        one.append(f"window {fmt(s.window_start)} +{format_duration(s.window_len)}", "#c8c8d0")
         one.append(*SEP)
         # floor, not round: a cursor held just inside an epoch's end must not show the next epoch's time
-        one.append(f"cursor {format_time(math.floor(s.cursor * 10 + 1e-6) / 10, decimals=1)} ", "#c8c8d0")
+        one.append(f"cursor {fmt(math.floor(s.cursor * 10 + 1e-6) / 10, decimals=1)} ", "#c8c8d0")
         state = s.state_at()
         if state is None:
             one.append("unscored", "#808090")
@@ -99,7 +101,7 @@ class StatusBar(Widget):
         if s.selection is not None:
             a, b = s.selection
             one.append(*SEP)
-            one.append(f"sel {format_time(a, decimals=1)}–{format_time(b, decimals=1)}", "bold #6e8cff")
+            one.append(f"sel {fmt(a, decimals=1)}–{fmt(b, decimals=1)}", "bold #6e8cff")
         two = _Line()
         where, saved = labels_status(s.labels)
         two.append(f" {where}", "#c8c8d0")

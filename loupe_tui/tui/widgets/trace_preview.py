@@ -230,10 +230,12 @@ class TracePreview(CachedLines):
         text = chars.tolist()
         span = view.t1 - view.t0
         step = nice_step(span / max(1, n // 14))
-        t = math.ceil(view.t0 / step - 1e-9) * step
+        times = view.times
+        shift = times.start_s if times.clock else 0.0       # on the clock: ticks on round clock times
+        t = math.ceil((view.t0 + shift) / step - 1e-9) * step - shift
         while t < view.t1:
             k = int(math.floor((t - view.t0) / span * n + 1e-9))
-            label = "┴" + format_time(t, decimals=None if step >= 1 else 1)
+            label = "┴" + times.format(t, decimals=None if step >= 1 else 1)
             # a tick label goes only where no marker (event, cursor) sits, with a cell to spare after
             # it; a marker on the tick itself stands for the tick ("▲0:06:24")
             if k + len(label) <= n and all(x == 0 for x in keys[k + 1:k + len(label) + 1]):
