@@ -26,7 +26,11 @@ and the proxy read its first byte):
 * ``state key``: ApplyLabelDiff + SetCursor (``Session.label`` on the
   cursor epoch, auto-advance on), always a different state;
 * ``cursor step``: SetCursor one epoch back (``Session.step_epoch(-1)``);
-* ``idle``: 5 s with nothing sent.
+* ``idle``: 5 s with nothing sent;
+* ``playback`` (unthrottled and both 20 Mbit/s links, after the rounds):
+  the video played at 1x for 5 s; frames drawn per second and the bytes
+  they sent, a state key half-way (message to its FrameDrawn) and the pause
+  (message to the last byte it caused).
 
 Each is run at four links (both directions alike): unthrottled, 100 Mbit/s
 + 15 ms, 20 Mbit/s + 15 ms one way, and 20 Mbit/s + 15 ms with the link
@@ -46,14 +50,28 @@ the first message of a pair (ApplyLabelDiff, SetWindow) before the second
 640x360 window, unthrottled and 20 Mbit/s + 15 ms, one round of events,
 2 s of idle.
 
-Not measured here yet: pyqtgraph on the same link (not installed in the
-venv), terminal-graphics bytes per flip (not built yet).
+The reference, when ``pyqtgraph`` and a Qt binding are installed
+(``pip install pyqtgraph PySide6-Essentials``, or the ``bench`` extra):
+the same demo drawn the way Loupe draws it (``bench/pyqtgraph_remote.py``:
+traces as PlotDataItems, labels as LinearRegionItems, heatmap ImageItem,
+raster scatter, video in a QLabel, hypnogram overview), in a subprocess with
+``QT_QPA_PLATFORM=xcb`` on the same proxy, MIT-SHM off, so Qt's backing
+store crosses the link as PutImage of each repainted region. One window per
+size, opened unthrottled, then ``PYQTGRAPH_ROUNDS`` rounds of the same
+events (the same Session calls, their messages turned into what Loupe does)
+on each link in turn; measured with the same marks and quiet rule, reported
+as rows with ``who=pyqtgraph`` under the ``who=loupe-tui GL`` ones (no
+playback). Quick: one round, unthrottled. Not installed, or Qt cannot
+start: a note says so and the GL rows stand alone.
+
+Terminal-graphics bytes per flip are ``bench_terminal_graphics``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import sys
@@ -62,6 +80,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 BENCH_DIR = Path(os.environ.get("LOUPE_BENCH_DIR", "/tmp/loupe-tui-bench"))
 WINDOW_S, EPOCH_S = 20.0, 4.0
@@ -69,6 +88,8 @@ PAGES = (20.0, 40.0)        # the window alternates between these starts (video 
 QUIET_S = 0.6               # no X traffic for this long after the frame: the event is over
 EVENT_TIMEOUT_S = 120.0
 PLAY_LINKS = ("unthrottled", "20M+15ms", "20M+15ms zlib")   # where playback is measured
+GL, PYQTGRAPH = "loupe-tui GL", "pyqtgraph"   # the ``who`` of a row
+PYQTGRAPH_ROUNDS = 3        # rounds per link of the pyqtgraph window (its events are slower; the run stays short)
 NAMED = ("GetWindowAttributes", "GetGeometry", "GetInputFocus", "InternAtom", "QueryExtension", "PutImage")
 
 
@@ -150,6 +171,19 @@ async def _quiet(proxy, quiet_s: float = QUIET_S, timeout: float = EVENT_TIMEOUT
     return False
 
 
+def _page(session):
+    """A page flip: to the other of the two pages."""
+    to = PAGES[1] if session.window_start < (PAGES[0] + PAGES[1]) / 2 else PAGES[0]
+    return session.page(int(round((to - session.window_start) / WINDOW_S)))
+
+
+def _state_key(session, states: list):
+    """A state key on the cursor epoch: always a state other than the one it has (auto-advance on)."""
+    now = session.state_at()
+    new = next(s for s in states[states.index(now) + 1:] + states if s != now) if now in states else states[0]
+    return session.label(new)
+
+
 async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, rounds: int, idle_s: float,
                       warm_only: bool = False, play_s: float = 0.0) -> list[dict]:
     """One window: opened on the first link of ``plan``, ``rounds`` rounds of events on each link
@@ -188,7 +222,7 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
     def record(ev, name: str) -> None:
         n_frames = sum(1 for t, _ in frames if t >= ev.t0)
         d = ev.to_dict()
-        d.update(event=name, link=link_name, size=f"{size[0]}x{size[1]}", frames=n_frames,
+        d.update(who=GL, event=name, link=link_name, size=f"{size[0]}x{size[1]}", frames=n_frames,
                  draw_ms=[f.draw_ms for t, f in frames if t >= ev.t0])
         out.append(d)
 
@@ -215,17 +249,19 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
             raise RuntimeError("playback: the X connection did not go quiet after the pause")
         proxy.drain()
         n_frames = sum(1 for t, _ in frames[n0:] if t - t0 <= play_s)
-        out.append({"event": "playback", "link": link_name, "size": f"{size[0]}x{size[1]}", "play_s": play_s,
+        out.append({"who": GL, "event": "playback", "link": link_name, "size": f"{size[0]}x{size[1]}",
+                    "play_s": play_s,
                     "frames_per_s": round(n_frames / play_s, 1),
                     "mb_per_s": round(played.bytes["to_server"] / 1e6 / play_s, 2),
                     "mbit_per_s": round(played.bytes["to_server"] * 8 / 1e6 / play_s, 1),
                     "key_to_frame_ms": round(key_ms, 1),
                     "pause_to_last_byte_ms": None if paused.last_byte_s is None else round(1000 * paused.last_byte_s)})
-        # back to the page the rounds expect: the cursor on the window's first epoch
-        seq += 1
-        for m in messages_for(session.goto(session.window_start), session, seq):
+        # back to the page the rounds expect, the cursor on the window's first epoch, and the window
+        # told the whole state again (as after a restart): the playback clock left it elsewhere
+        session.goto(session.window_start)
+        for m in scene.full_state(session):
             link.send(m)
-        await until(lambda m: isinstance(m, P.FrameDrawn) and m.seq == seq)
+        await asyncio.sleep(0.5)
         await _quiet(proxy)
         proxy.drain()
 
@@ -246,13 +282,10 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
             record(ev, name)
 
     def page():
-        to = PAGES[1] if session.window_start < (PAGES[0] + PAGES[1]) / 2 else PAGES[0]
-        return session.page(int(round((to - session.window_start) / WINDOW_S)))
+        return _page(session)
 
     def state_key():
-        now = session.state_at()
-        new = next(s for s in states[states.index(now) + 1:] + states if s != now) if now in states else states[0]
-        return session.label(new)
+        return _state_key(session, states)
 
     ev = proxy.mark("window open")
     await link.start(scene.initial(session))
@@ -274,8 +307,6 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
             return []
         for link_name, lk in plan:
             proxy.set_link(lk)
-            if play_s and link_name in PLAY_LINKS:
-                await playing(link_name)
             for _ in range(rounds):
                 # the cursor is on the window's first epoch: two state keys move it on two epochs,
                 # two steps back bring it home, so every page flip keeps it in the window
@@ -284,6 +315,8 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
                 await event("state key", state_key())
                 await event("cursor step", session.step_epoch(-1))
                 await event("cursor step", session.step_epoch(-1))
+            if play_s and link_name in PLAY_LINKS:   # last on the link: playback leaves the clock elsewhere
+                await playing(link_name)
         ev = proxy.mark("idle")
         await asyncio.sleep(idle_s)
         proxy.drain()
@@ -294,43 +327,167 @@ async def _run_window(scene: Scene, proxy, size: tuple[int, int], plan: list, ro
         await link.stop()
 
 
+async def _run_pyqtgraph(scene: Scene, proxy, size: tuple[int, int], plan: list, rounds: int,
+                         idle_s: float) -> tuple[list[dict], dict]:
+    """Loupe's way (``bench/pyqtgraph_remote.py``: pyqtgraph in Qt, on X through the proxy): one window,
+    opened on the first link of ``plan``, the same warm-up, rounds and idle as :func:`_run_window`
+    on each link in turn, the same messages turned into what Loupe does with them. Returns the
+    records and what the window said when it was ready."""
+    from loupe_tui import protocol as P
+    from loupe_tui.tui.bridge import messages_for
+
+    import pyqtgraph_remote as PQ
+
+    session = scene.session()
+    states = list(scene.states.states)
+    first = scene.full_state(session)
+    colors = next(m.colors for m in first if isinstance(m, P.SetStateColors))
+    sl = next(m for m in first if isinstance(m, P.SetLabels))
+    # the cursor visits epoch starts on both pages: their video frames are decoded up front
+    visit = [PAGES[0] + k * EPOCH_S for k in range(int(round((PAGES[1] + WINDOW_S - PAGES[0]) / EPOCH_S)))]
+    cfg = PQ.config(scene.paths, size, list(zip(sl.starts, sl.ends, sl.labels)), colors,
+                    (session.window_start, session.window_end), session.cursor, visit)
+    tag = f"{size[0]}x{size[1]}"
+    cfg_path = scene.work / f"pyqtgraph-{tag}.json"
+    cfg_path.write_text(json.dumps(cfg))
+    log_path = scene.work / "pyqtgraph.log"
+    out: list[dict] = []
+    seq = 0
+    link_name = plan[0][0]
+    proxy.set_link(plan[0][1])
+
+    def convert(msgs) -> list:
+        cmds = []
+        for m in msgs:
+            if isinstance(m, P.ApplyLabelDiff):
+                cmds.append(["labels", [list(r) for r in m.removed], [list(r) for r in m.added]])
+            elif isinstance(m, P.SetWindow):
+                cmds.append(["window", m.t0, m.t1])
+            elif isinstance(m, P.SetCursor):
+                cmds.append(["cursor", m.t])
+        return cmds
+
+    def log_tail() -> str:
+        try:
+            lines = [x for x in log_path.read_text(errors="replace").splitlines() if x.strip()]
+        except OSError:
+            return ""
+        return lines[-1][:300] if lines else ""
+
+    async def reply(timeout=EVENT_TIMEOUT_S) -> dict:
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout)
+        if not line:
+            raise RuntimeError(f"the pyqtgraph window exited ({log_tail() or 'no message'}; see {log_path})")
+        return json.loads(line)
+
+    def record(ev, name: str, r: dict | None = None) -> None:
+        d = ev.to_dict()
+        d.update(who=PYQTGRAPH, event=name, link=link_name, size=tag, frames=0 if name == "idle" else 1,
+                 draw_ms=[r["draw_ms"]] if r and "draw_ms" in r else [],
+                 unmatched_labels=(r or {}).get("unmatched_labels", 0))
+        out.append(d)
+
+    async def event(name: str, change) -> None:
+        nonlocal seq
+        seq += 1
+        cmd = json.dumps({"seq": seq, "msgs": convert(messages_for(change, session, seq))}) + "\n"
+        ev = proxy.mark(name)
+        proc.stdin.write(cmd.encode())
+        await proc.stdin.drain()
+        while True:
+            r = await reply()
+            if r.get("drawn") == seq:
+                break
+        await _started(ev)
+        if not await _quiet(proxy):
+            raise RuntimeError(f"pyqtgraph {name}: the X connection did not go quiet within {EVENT_TIMEOUT_S:g} s")
+        proxy.drain()
+        if not name.startswith("("):
+            record(ev, name, r)
+
+    ev = proxy.mark("window open")
+    with open(log_path, "ab") as logf:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(PQ.__file__)), str(cfg_path), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=logf, env=PQ.environment(proxy.display), start_new_session=True,
+            limit=1 << 20)
+    try:
+        ready = await reply(timeout=600.0)
+        await _started(ev)
+        if not await _quiet(proxy):
+            raise RuntimeError("pyqtgraph window open: the X connection did not go quiet")
+        proxy.drain()
+        record(ev, "window open")
+        for change in (_page(session), _state_key(session, states), session.step_epoch(-1), _page(session)):
+            await event("(warm-up)", change)
+        for link_name, lk in plan:
+            proxy.set_link(lk)
+            for _ in range(rounds):
+                await event("page flip", _page(session))
+                await event("state key", _state_key(session, states))
+                await event("state key", _state_key(session, states))
+                await event("cursor step", session.step_epoch(-1))
+                await event("cursor step", session.step_epoch(-1))
+        ev = proxy.mark("idle")
+        await asyncio.sleep(idle_s)
+        proxy.drain()
+        record(ev, "idle")
+        return out, ready
+    finally:
+        proxy.mark("(stop)")
+        with contextlib.suppress(Exception):
+            proc.stdin.write(b'{"quit": true}\n')
+            await asyncio.wait_for(proc.stdin.drain(), 5.0)
+        try:
+            await asyncio.wait_for(proc.wait(), 10.0)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 9)
+            await proc.wait()
+
+
 def _median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
 
 
 def _rows(records: list[dict], link_names: list[str], idle_s: float) -> list[dict]:
-    """One row per (size, event). Bytes and requests do not depend on the link, so they are pooled
-    over every link's events: the median of the events that drew one frame (the usual case;
-    ``*_mean`` and ``frames_mean`` include the events that drew two). Times are per link."""
+    """One row per (size, event, who), the pyqtgraph row under the GL one. Bytes and requests do
+    not depend on the link, so they are pooled over every link's events: the median of the events
+    that drew one frame (the usual case; ``*_mean`` and ``frames_mean`` include the events that drew
+    two). Times are per link."""
     rows = []
     order = ("window open", "page flip", "state key", "cursor step", "idle")
+    whos = list(dict.fromkeys(r.get("who", GL) for r in records))
     for size in dict.fromkeys(r["size"] for r in records):
         for name in order:
-            every = [r for r in records if r["size"] == size and r["event"] == name]
-            if not every:
-                continue
-            one = [r for r in every if r["frames"] == 1] if name in ("page flip", "state key", "cursor step") else []
-            base = one or every
-            row = {"size": size, "event": name + (f" ({idle_s:g} s)" if name == "idle" else ""), "n": len(every),
-                   "n_one_frame": len(one)}
-            for key in ("bytes", "zlib"):
-                for d in ("to_server", "to_client"):
-                    row[f"{key}_{d}"] = _median([r[key][d] for r in base])
-            tot = _median([sum(r["bytes"].values()) for r in base])
-            ztot = _median([sum(r["zlib"].values()) for r in base])
-            row["zlib_ratio"] = round(tot / ztot, 1) if ztot else None
-            row["zlib6_ssh_total"] = _median([sum(r["zlib_ssh"].values()) for r in base])
-            for ln in link_names:
-                t = _median([r["last_byte_s"] for r in every if r["link"] == ln])
-                row[f"ms_{ln.replace(' ', '_')}"] = None if t is None or name == "idle" else round(1000 * t, 1)
-            row["round_trips"] = _median([r["round_trips"] for r in base])
-            for op in NAMED:
-                row[op] = _median([r["requests"].get(op, 0) for r in base])
-            row["extension_requests"] = _median([sum(v for k, v in r["requests"].items() if ":" in k) for r in base])
-            row["frames_mean"] = round(statistics.fmean(r["frames"] for r in every), 2)
-            row["bytes_to_server_mean"] = round(statistics.fmean(r["bytes"]["to_server"] for r in every))
-            rows.append(row)
+            for who in whos:
+                every = [r for r in records if r["size"] == size and r["event"] == name and r.get("who", GL) == who]
+                if not every:
+                    continue
+                drew = name in ("page flip", "state key", "cursor step")
+                one = [r for r in every if r["frames"] == 1] if drew else []
+                base = one or every
+                row = {"who": who, "size": size, "event": name + (f" ({idle_s:g} s)" if name == "idle" else ""),
+                       "n": len(every), "n_one_frame": len(one)}
+                for key in ("bytes", "zlib"):
+                    for d in ("to_server", "to_client"):
+                        row[f"{key}_{d}"] = _median([r[key][d] for r in base])
+                tot = _median([sum(r["bytes"].values()) for r in base])
+                ztot = _median([sum(r["zlib"].values()) for r in base])
+                row["zlib_ratio"] = round(tot / ztot, 1) if ztot else None
+                row["zlib6_ssh_total"] = _median([sum(r["zlib_ssh"].values()) for r in base])
+                for ln in link_names:
+                    t = _median([r["last_byte_s"] for r in every if r["link"] == ln])
+                    row[f"ms_{ln.replace(' ', '_')}"] = None if t is None or name == "idle" else round(1000 * t, 1)
+                row["round_trips"] = _median([r["round_trips"] for r in base])
+                for op in NAMED:
+                    row[op] = _median([r["requests"].get(op, 0) for r in base])
+                row["extension_requests"] = _median([sum(v for k, v in r["requests"].items() if ":" in k)
+                                                     for r in base])
+                row["frames_mean"] = round(statistics.fmean(r["frames"] for r in every), 2)
+                row["bytes_to_server_mean"] = round(statistics.fmean(r["bytes"]["to_server"] for r in every))
+                rows.append(row)
         for r in records:
             if r["size"] == size and r["event"] == "playback":
                 rows.append({k: v for k, v in r.items() if k != "event"} | {"event": f"playback ({r['link']})"})
@@ -341,7 +498,8 @@ def _top_requests(records: list[dict], size: str, name: str, k: int = 6) -> str:
     """The requests that waited for a reply in a one-frame ``name`` event, per event."""
     from collections import Counter
 
-    rs = [r for r in records if r["size"] == size and r["event"] == name and r["frames"] == 1]
+    rs = [r for r in records if r["size"] == size and r["event"] == name and r["frames"] == 1
+          and r.get("who", GL) == GL]
     if not rs:
         return ""
     c: Counter = Counter()
@@ -362,6 +520,54 @@ def _x_server(stack) -> tuple[str, str]:
             raise RuntimeError(f"bench remote needs Xvfb or a local DISPLAY: {exc}") from None
         return display, (f"no Xvfb ({exc}): measured through the proxy in front of {display}, whose MIT-SHM "
                          "(if on) carries frames outside the proxy, so pixel bytes may be missing")
+
+
+def _pyqtgraph_rounds(scene: Scene, proxy, quick: bool, lk: list, idle_s: float, loads: list) -> tuple[list, str]:
+    """pyqtgraph (Loupe's way) through the same proxy, when it is installed: a window per size, the
+    links in turn (quick: one round, unthrottled). Returns its records and the note about it; a
+    failure is a note, not an error (the GL figures stand on their own)."""
+    import pyqtgraph_remote as PQ
+
+    why = PQ.available()
+    if why:
+        what = "not installed in the venv" if "ImportError" in why or "ModuleNotFound" in why else "skipped"
+        return [], f"pyqtgraph (Loupe's way) on the same link: {what} ({why}; {PQ.PIP})"
+    records: list[dict] = []
+    ready: dict = {}
+    plan, rounds = (lk[:1], 1) if quick else (lk, PYQTGRAPH_ROUNDS)
+    try:
+        for size in sizes(quick):
+            before = os.getloadavg()[0]
+            recs, ready = asyncio.run(_run_pyqtgraph(scene, proxy, size, plan, rounds, idle_s))
+            records += recs
+            loads.append((f"pyqtgraph {size[0]}x{size[1]}", round(before, 2), round(os.getloadavg()[0], 2)))
+    except Exception as exc:   # a Qt that cannot reach X (xcb plugin's libraries missing ...), a crash
+        why = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        if "plugin" in why:
+            why += (" (Qt's xcb plugin needs, on Debian: libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 "
+                    "libxkbcommon-x11-0)")
+        return records, f"pyqtgraph (Loupe's way): failed, {why}"
+    flips = [r for r in records if r["event"] == "page flip"]
+    put = _median([r["requests"].get("PutImage", 0) for r in flips])
+    unmatched = max([r.get("unmatched_labels", 0) for r in records] or [0])
+    shm = sorted({k for r in records for k in r["requests"] if k.startswith("MIT-SHM")})
+    note = (f"pyqtgraph (Loupe's way, bench/pyqtgraph_remote.py; {ready.get('binding', '?')} Qt "
+            f"{ready.get('qt', '?')} on {ready.get('platform', '?')}, QT_XCB_NO_MITSHM=1, so its backing store "
+            f"goes out as PutImage of the repainted region: {put} PutImage per page flip"
+            f"{', MIT-SHM requests seen: ' + ', '.join(shm) if shm else ', no MIT-SHM request'}): "
+            "EEG/EMG as one PlotDataItem each over the whole recording in memory (peak auto-downsampling, "
+            "clip to view, y auto-ranged), the heatmap as an ImageItem and the raster as a '|' ScatterPlotItem "
+            "of the window's samples (set on each page), a LinearRegionItem per label on every plot (alpha 60, "
+            "every one removed and added again after an edit, as Loupe redraws its labels: an edit repaints the "
+            "visible part of the interval it splits), an InfiniteLine "
+            "cursor per plot, the video frame at the cursor in a QLabel and a hypnogram overview plot; "
+            "no toolbar, slider or status text; a page flip paints the plots twice (the new range is applied "
+            "in the first paint, then the clipped, re-downsampled curves are repainted), so it sends more "
+            "than the window's area; its 'window open' (first link only) includes loading the "
+            f"demo into memory ({ready.get('load_s', '?')} s) and starting Qt; {rounds} round(s) per link"
+            + (", unthrottled only" if quick else "")
+            + (f"; WARNING: {unmatched} removed label span(s) did not match its labels" if unmatched else ""))
+    return records, note
 
 
 def run(quick: bool = False) -> dict:
@@ -389,6 +595,8 @@ def run(quick: bool = False) -> dict:
                 records += asyncio.run(_run_window(scene, proxy, size, plan, rounds, idle_s,
                                                    play_s=2.0 if quick else 5.0))
                 loads.append((f"{size[0]}x{size[1]} {plan[0][0]}", round(before, 2), round(os.getloadavg()[0], 2)))
+        pg_records, pg_note = _pyqtgraph_rounds(scene, proxy, quick, lk, idle_s, loads)
+        records += pg_records
         problems = proxy.parse_problems()
         extensions = sorted(proxy.extensions.values())
     link_names = [n for n, _ in lk]
@@ -406,7 +614,7 @@ def run(quick: bool = False) -> dict:
              "playback: the demo's video played at 1x for play_s, frames drawn per second and what they sent, "
              "a state key half-way (message to its FrameDrawn, which a frame in a run sends once the link has "
              "taken it) and the pause (message to the last byte); "
-             "pyqtgraph (Loupe's way) on the same link: skipped, not installed in the venv; "
+             f"{pg_note}; "
              "terminal-graphics bytes per flip: bench_terminal_graphics")
     if caveat:
         notes += f"; {caveat}"
