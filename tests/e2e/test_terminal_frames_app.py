@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
-import re
 import select
 import shutil
 import signal
@@ -146,13 +145,30 @@ def framebuffer_frame(term: Terminal) -> np.ndarray:
         return reader.read(copy=True)[1]
 
 
+def xvfb_children(pid: int) -> list[int]:
+    """Pids of the Xvfb processes started by ``pid`` (read from /proc: the screen may cut the
+    status line that names the display)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            comm = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+            ppid = int(fields[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if comm == "Xvfb" and ppid == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
 def test_kitty_page_flip_is_the_render_process_frame_and_idle_writes_nothing(terminal, needs_xvfb):
     t = terminal(KITTY)
     start = t.read(quiet=1.5, limit=90, until=b"a=T,")
     assert b"\x1b_Gi=4011" in t.asked and b"\x1b[?1049h" not in t.asked, "asked before the screen changed"
     text = start.decode("utf-8", "replace")
     assert "frames in the terminal: kitty graphics (the terminal answered the query)" in text
-    display = re.search(r"private Xvfb \(:(\d+)\)", text).group(1)
+    xvfb = xvfb_children(t.proc.pid)
+    assert len(xvfb) == 1, f"one private Xvfb under the app: {xvfb}"
     (first,) = transmissions(start)
 
     flip = t.press(b"]", quiet=1.5)                 # page to the next window
@@ -169,9 +185,9 @@ def test_kitty_page_flip_is_the_render_process_frame_and_idle_writes_nothing(ter
     t.press(b"\x11", quiet=0.5, limit=10)          # Ctrl+Q: no unsaved edits, it quits
     assert t.proc.wait(15) == 0
     end = time.monotonic() + 10
-    while Path(f"/tmp/.X11-unix/X{display}").exists() and time.monotonic() < end:
+    while Path(f"/proc/{xvfb[0]}").exists() and time.monotonic() < end:
         time.sleep(0.1)
-    assert not Path(f"/tmp/.X11-unix/X{display}").exists(), "its private Xvfb went with it"
+    assert not Path(f"/proc/{xvfb[0]}").exists(), "its private Xvfb went with it"
     assert not list(t.run_dir.glob("loupe-gl-*")), "and so did the folder of the socket and the frames"
 
 
@@ -193,7 +209,8 @@ def test_a_silent_terminal_gets_the_text_views_and_the_scorer_works(terminal):
     text = start.decode("utf-8", "replace")
     after_query = start.split(b"\x1b[c", 1)[1]
     assert b"\x1b_G" not in after_query and b"\x1bP" not in after_query, "no graphics sent"
-    assert "terminal graphics off (the terminal did not answer within 0.5 s): text views" in text
+    # the status line may cut the end of the reason at this width: its start says it
+    assert "terminal graphics off (the terminal did not answer" in text
     assert sum(0x2800 <= ord(c) <= 0x28FF for c in text) > 200, "the braille trace preview is drawn"
     assert "window 0:00:20" in t.press(b"]").decode("utf-8", "replace"), "keys page as before"
 
