@@ -123,6 +123,8 @@ class AppInPty:
 
     def __init__(self, frames_file: Path, report: Path, protocol: str, cols: int, rows: int):
         env = {**os.environ, "TERM": "xterm-256color", "LOUPE_TUI_GRAPHICS": protocol}
+        for name in ("COLUMNS", "LINES"):      # the pty's size, not an exported one (pytest-xdist's)
+            env.pop(name, None)
         self.main, child = pty.openpty()
         fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, cols * CELL[0], rows * CELL[1]))
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "frame_view_app.py"), str(frames_file),
@@ -168,7 +170,7 @@ class ScorerInPty:
         os.chmod(self.run_dir, 0o700)
         env = {**os.environ, "TERM": "xterm-256color", "XDG_RUNTIME_DIR": str(self.run_dir),
                "XDG_CONFIG_HOME": str(work / "config")}
-        for name in ("DISPLAY", "WAYLAND_DISPLAY", "LOUPE_TUI_GRAPHICS"):
+        for name in ("DISPLAY", "WAYLAND_DISPLAY", "LOUPE_TUI_GRAPHICS", "COLUMNS", "LINES"):
             env.pop(name, None)
         self.main, child = pty.openpty()
         fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, cols * CELL[0], rows * CELL[1]))
