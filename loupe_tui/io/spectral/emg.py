@@ -1,0 +1,112 @@
+"""The EMG level per epoch: log10 RMS of a zero-phase band-pass (AccuSleep's EMG feature).
+
+AccuSleep band-passes the EMG at 20-50 Hz, zero-phase, and takes the log of
+the RMS of each epoch. Here the filter is a Butterworth band-pass
+(``scipy.signal.butter(order, band, "bandpass", output="sos")``) run forwards
+and backwards (``sosfiltfilt``), and the log is base 10.
+
+Block-wise, the same as filtering the whole recording: each block of epochs is
+filtered together with ``pad`` samples on each side, ``pad`` being long enough
+for the filter's slowest pole to decay by 1e-12 (plus ``sosfiltfilt``'s own
+padding), so what lies beyond the padding no longer shows in the epochs. At
+the recording's two ends the block reaches the real end, and ``sosfiltfilt``
+extends the signal there as it does on the whole recording (odd extension of
+``3 * (2 * n_sections + 1)`` samples, steady-state initial conditions). So the
+result matches a whole-signal ``sosfiltfilt`` everywhere, ends included, to
+rounding.
+
+A NaN sample or a gap of a segmented axis ends a run: each run of finite,
+gap-free samples is filtered on its own, as if it were a whole recording (a
+run too short for ``sosfiltfilt``'s padding is left NaN). An epoch touching a
+NaN, a gap or the outside of the recording is NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.signal import butter, sosfiltfilt
+
+from loupe_tui.errors import LoupeConfigError
+from loupe_tui.io.source import TraceSource
+from loupe_tui.io.spectral.grid import groups, window_grid
+from loupe_tui.io.spectral.params import check_band
+from loupe_tui.io.spectral.spectrogram import DEFAULT_BLOCK, Progress
+
+#: The filter's tail is cut where it has decayed by this much.
+_DECAY = 1e-12
+
+
+def emg_level(source: TraceSource, channel: int, epoch_s: float,
+              band: tuple[float, float] = (20.0, 50.0), order: int = 4,
+              t0: float | None = None, t1: float | None = None,
+              progress: Progress | None = None, *,
+              block_samples: int = DEFAULT_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """log10 RMS of the band-passed channel in each epoch of ``[t0, t1)``.
+
+    Parameters
+    ----------
+    epoch_s : epoch length (s); epoch ``k`` is ``[t0 + k * epoch_s, ...)``.
+    band : ``(lo, hi)`` Hz of the band-pass; ``hi`` below Nyquist.
+    order : Butterworth order per band edge (the band-pass has ``2 * order`` poles).
+    block_samples : samples of epochs filtered at once (plus the padding).
+
+    Returns
+    -------
+    times : float64 epoch centres (s); level : float32 ``log10(rms)``, NaN where undefined.
+    """
+    if not isinstance(epoch_s, (int, float)) or not math.isfinite(epoch_s) or epoch_s <= 0:
+        raise LoupeConfigError(f"epoch_s: must be a positive number of seconds, got {epoch_s!r}")
+    check_band("band", band, allow_zero=False)
+    if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= 12:
+        raise LoupeConfigError(f"order: must be a whole number from 1 to 12, got {order!r}")
+    grid = window_grid(source.time, epoch_s, epoch_s, t0, t1)
+    fs = grid.fs
+    if band[1] >= fs / 2:
+        raise LoupeConfigError(f"band: {band[1]:g} Hz is not below the Nyquist frequency "
+                               f"({fs / 2:g} Hz) of a {fs:g} Hz source")
+    sos = butter(order, band, btype="bandpass", output="sos", fs=fs)
+    pad = filter_padding(sos)
+    min_run = 3 * (2 * len(sos) + 1) + 1  # sosfiltfilt's default padlen, plus one
+    axis, n = source.time, source.n_samples
+    level = np.full(len(grid), np.nan, np.float64)
+    n_total = max(1, int(grid.valid.sum()))
+    done = 0
+    for k0, k1, i0, i1 in groups(grid, block_samples):
+        r0, r1 = max(0, i0 - pad), min(n, i1 + pad)
+        x = source.read(r0, r1, [channel])[0].astype(np.float64)
+        y = np.full_like(x, np.nan)
+        for a, b in _runs(x, axis.gaps_in(r0, r1) - r0):
+            if b - a >= min_run:
+                y[a:b] = sosfiltfilt(sos, x[a:b])
+        ks = np.arange(k0, k1)[grid.valid[k0:k1]]
+        seg = y[(grid.starts[ks] - r0)[:, None] + np.arange(grid.length)]
+        level[ks] = np.sqrt(np.mean(seg * seg, axis=1))  # NaN if any sample is NaN
+        done += len(ks)
+        if progress is not None:
+            progress(done / n_total, "EMG level")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return grid.centres, np.log10(level).astype(np.float32)
+
+
+def filter_padding(sos: np.ndarray) -> int:
+    """Samples after which the filter's impulse response has decayed by ``_DECAY``,
+    for each pass, plus ``sosfiltfilt``'s own edge padding."""
+    poles = np.concatenate([np.roots(s[3:]) for s in sos])
+    r = float(np.max(np.abs(poles)))
+    # Poles are repeated at most ``len(sos)`` times: their tails are polynomial x r**n; 2x covers it.
+    tail = int(math.ceil(2 * math.log(_DECAY) / math.log(r))) if 0 < r < 1 else 0
+    return tail + 3 * (2 * len(sos) + 1)
+
+
+def _runs(x: np.ndarray, gaps: np.ndarray) -> list[tuple[int, int]]:
+    """``[a, b)`` runs of finite samples of ``x``, also broken at ``gaps`` (indices into ``x``)."""
+    finite = np.isfinite(x)
+    edges = np.flatnonzero(np.diff(np.r_[False, finite, False].astype(np.int8)))
+    out = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        cuts = [int(g) for g in gaps if a < g < b]
+        bounds = [int(a), *cuts, int(b)]
+        out.extend(zip(bounds[:-1], bounds[1:]))
+    return out
