@@ -84,11 +84,11 @@ def test_the_npz_recipe_runs_as_written_and_opens(tmp_path, monkeypatch):
     assert np.allclose(got, z["data"][:, 1000:1010].astype("f4"))
 
 
-def test_the_docs_say_scipy_and_h5py_are_not_dependencies():
+def test_the_docs_say_what_reads_mat_files_and_which_is_a_dependency():
     text = (ROOT / "docs" / "data-inputs.md").read_text()
-    assert "scipy.io.loadmat" in text and "Neither is a dependency" in text
+    assert "scipy.io.loadmat" in text and "h5py is not a dependency" in text
     deps = (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[0]
-    assert "scipy" not in deps and "h5py" not in deps
+    assert "scipy" in deps and "h5py" not in deps      # scipy came with the spectral views (issue 13)
 
 
 @needs[NPZ]
