@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from loupe_tui.commands.open import add_time_argument
-from loupe_tui.commands.sources import add_source_arguments, build_sources, check_videos, window_size
+from loupe_tui.commands.sources import (add_source_arguments, build_sources, check_videos, labels_exist,
+                                       window_size)
 from loupe_tui.errors import LoupeConfigError, LoupeError
 
 _EPILOG = """\
@@ -87,15 +88,13 @@ def initial_messages(args: argparse.Namespace) -> tuple[list, list[str]]:
     from loupe_tui import protocol as P
     from loupe_tui.api import make_context, open_labels
     from loupe_tui.commands.open import CLI_CONTEXT, time_arguments
-    from loupe_tui.core.labels import journal_path_for, sibling_path
     from loupe_tui.core.states import StateConfig, user_keymap_path
     from loupe_tui.tui.bridge import Bridge
 
     t0, t1 = args.window
     src = build_sources(args, mode=args.mode)
     labels = None
-    if src.labels_given or any(p.exists() for p in (src.labels, sibling_path(src.labels),
-                                                    journal_path_for(src.labels))):
+    if src.labels_given or labels_exist(src.labels):
         labels = open_labels(src.labels, src.schema, durable=False, read_only=True)
     times, notes = time_arguments(args, src)
     for note in notes:

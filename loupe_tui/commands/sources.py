@@ -129,7 +129,7 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     elif edf is not None:
         events = edf_events(edf)
     labels = Path(args.labels).expanduser() if args.labels else data.with_name(data.stem + ".labels.csv")
-    if edf is not None and not args.labels and edf_has_stages(edf) and not _labels_exist(labels):
+    if edf is not None and not args.labels and edf_has_stages(edf) and not labels_exist(labels):
         labels = data       # its own hypnogram: read-only, saves go to the usual sibling
     return Sources(data, configs, video_configs(args.video), events, labels, bool(args.labels),
                    label_schema(labels, args.schema), warnings=list(edf.warnings) if edf else [],
@@ -165,7 +165,8 @@ def edf_has_stages(edf) -> bool:
     return any(stage_code(a.text) is not None for a in edf.annotations)
 
 
-def _labels_exist(labels: Path) -> bool:
+def labels_exist(labels: Path) -> bool:
+    """Whether work on ``labels`` is on disk: the file, its saved sibling or its journal."""
     from loupe_tui.core.labels import journal_path_for, sibling_path
 
     return any(p.exists() for p in (labels, sibling_path(labels), journal_path_for(labels)))

@@ -76,6 +76,10 @@ def time_reader(da: xr.DataArray):
     return read, n
 
 
+#: Where a reader that computes its time coordinate (EDF) leaves the coordinate's TimeAxis: its encoding.
+TIME_AXIS_KEY = "loupe_time_axis"
+
+
 def time_axis_of(da: xr.DataArray) -> TimeAxis:
     """Check ``da``'s time coordinate chunk by chunk and describe it (lazy).
 
@@ -83,7 +87,7 @@ def time_axis_of(da: xr.DataArray) -> TimeAxis:
     :class:`TimeAxis` in the coordinate's encoding (``loupe_time_axis``); it is taken as it is
     when the coordinate still has its length and ends (not sliced since), in O(1)."""
     tvar = da.coords[TIME].variable
-    known = tvar.encoding.get("loupe_time_axis")
+    known = tvar.encoding.get(TIME_AXIS_KEY)
     if isinstance(known, TimeAxis) and known.n == tvar.shape[0] and known.n > 0:
         ends = np.asarray(tvar[[0, known.n - 1]].values, np.float64)
         if np.allclose(ends, known.time_of(np.array([0, known.n - 1])), rtol=0, atol=1e-9):

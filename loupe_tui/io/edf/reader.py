@@ -114,23 +114,6 @@ class EdfFile:
             return np.frombuffer(raw, np.uint8).reshape(r1 - r0, h.record_bytes)
         return np.frombuffer(raw, "<i2").reshape(r1 - r0, h.record_samples)
 
-    def read_digital(self, signals: list[Signal], s0: int, s1: int) -> np.ndarray:
-        """Digital samples ``[s0, s1)`` of ``signals`` (all of one rate) as int32 ``(n, s1 - s0)``."""
-        n = signals[0].samples_per_record
-        if any(s.samples_per_record != n for s in signals):
-            raise ValueError("read_digital reads signals of one rate together")
-        total = self.header.n_records * n
-        s0, s1 = max(0, int(s0)), min(total, int(s1))
-        out = np.empty((len(signals), max(0, s1 - s0)), np.int32)
-        if s1 <= s0:
-            return out
-        r0, r1 = s0 // n, -(-s1 // n)
-        recs = self._records(r0, r1)
-        skip = s0 - r0 * n
-        for k, sig in enumerate(signals):
-            out[k] = self._decode(recs, sig)[skip:skip + (s1 - s0)]
-        return out
-
     def _decode(self, recs: np.ndarray, sig: Signal) -> np.ndarray:
         """``sig``'s digital samples in the records ``recs`` (from :meth:`_records`), in order."""
         n = sig.samples_per_record

@@ -33,9 +33,8 @@ from loupe_tui.core.edf.header import HeaderProblem, Signal
 from loupe_tui.io.edf.reader import EdfFile
 from loupe_tui.core.edf.tal import Annotation
 from loupe_tui.io.source import TimeAxis
+from loupe_tui.io.xarray_source import TIME_AXIS_KEY
 
-#: Where a rate group's TimeAxis travels with its DataArray (the time coordinate's encoding).
-TIME_AXIS_KEY = "loupe_time_axis"
 EDF_SUFFIXES = (".edf", ".bdf", ".rec")
 
 
@@ -66,6 +65,8 @@ class _GroupArray(BackendArray):
         return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.OUTER, self._read)
 
     def _read(self, key) -> np.ndarray:
+        # xarray hands an OUTER backend ints, 1-D int arrays and slices with a positive step
+        # (it reverses a negative one itself)
         ck, tk = key
         rows = np.arange(self.shape[0])[ck]
         if isinstance(tk, slice):
@@ -75,8 +76,6 @@ class _GroupArray(BackendArray):
             idx = np.atleast_1d(np.asarray(tk, np.int64))
             s0, s1, step = (int(idx.min()), int(idx.max()) + 1, 1) if idx.size else (0, 0, 1)
             picks = idx - s0
-        if step < 0 or s1 < s0:
-            s0, s1 = min(s0, s1 + 1), max(s0, s1) + 1
         chans = [self.channels[r] for r in np.atleast_1d(rows)]
         need = {c.plus.index: c.plus for c in chans} | {c.minus.index: c.minus for c in chans if c.minus}
         sigs = [need[i] for i in sorted(need)]
@@ -93,7 +92,7 @@ class _GroupArray(BackendArray):
         if picks is not None:
             out = out[:, picks]
         elif step != 1:
-            out = out[:, ::step] if step > 0 else out[:, ::-1][:, ::-step]
+            out = out[:, ::step]
         if np.ndim(ck) == 0 and not isinstance(ck, slice):
             out = out[0]
         if np.ndim(tk) == 0 and not isinstance(tk, slice):
