@@ -681,10 +681,13 @@ class XProxy:
         return time.monotonic() - self._last_activity
 
     def wait_quiet(self, quiet_s: float = 0.5, timeout: float = 60.0) -> bool:
-        """Wait until nothing was read or delivered for ``quiet_s``; False on ``timeout``."""
-        end = time.monotonic() + timeout
+        """Wait until nothing was read or delivered for ``quiet_s``, counted from this call at the
+        earliest; False on ``timeout``. (Counted from the last byte alone, a frame flushed just now
+        but not read by the proxy's thread yet would look like a quiet link that already was.)"""
+        start = time.monotonic()
+        end = start + timeout
         while time.monotonic() < end:
-            left = quiet_s - self.idle_for()
+            left = quiet_s - min(self.idle_for(), time.monotonic() - start)
             if left <= 0:
                 return True
             time.sleep(min(max(left, 0.005), 0.05))
