@@ -122,7 +122,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     elapsed time with a note instead). ``notes`` are lines for the status
     bar at start-up (what the data files bend), before the labels' own.
     """
-    from loupe_tui.config import GlobalEventsConfig, validate_videos, validate_view_configs
+    from loupe_tui.config import GlobalEventsConfig, SpectrogramConfig, validate_videos, validate_view_configs
     from loupe_tui.core.keymap_choice import choose_states
     from loupe_tui.core.session import Session
     from loupe_tui.core.states import StateConfig
@@ -131,6 +131,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     from loupe_tui.validate import check_choice
 
     items = validate_view_configs(configs)
+    spectral = [c for c in items if isinstance(c, SpectrogramConfig)]
+    items = [c for c in items if not isinstance(c, SpectrogramConfig)]
     vids = validate_videos(videos)
     if global_events is not None and not isinstance(global_events, GlobalEventsConfig):
         raise LoupeConfigError(f"global_events: must be a GlobalEventsConfig, got {type(global_events).__name__}")
@@ -171,6 +173,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
         return StateConfig.resolve(path, keymap, label_colors)
 
     return ScorerContext(session=session, states=states, title=title or _title(items), configs=items,
+                         spectral=spectral,
                          videos=vids, global_events=global_events, keymap_loader=loader,
                          keymap_watcher=_watcher(state_definitions, loader, states),
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,

@@ -39,7 +39,7 @@ from loupe_tui.validate import (
 )
 
 __all__ = ["TraceConfig", "HeatmapConfig", "RasterConfig", "Zip", "VideoConfig", "GlobalEventsConfig",
-           "SampleMarkers", "HeatmapPanel", "RasterPanel", "EventStyle", "validate_view_configs",
+           "SpectrogramConfig", "SampleMarkers", "HeatmapPanel", "RasterPanel", "EventStyle", "validate_view_configs",
            "validate_videos"]
 
 TRACE_MODES = ("stacked", "dense")
@@ -446,8 +446,12 @@ def validate_view_configs(configs: object) -> list:
             raise fail(where, "VideoConfig goes in view(..., videos=[...]), not in the plot list")
         if isinstance(c, GlobalEventsConfig):
             raise fail(where, "GlobalEventsConfig goes in view(..., global_events=...), not in the plot list")
-        if not isinstance(c, _VIEW_TYPES):
-            raise fail(where, f"expected TraceConfig, HeatmapConfig, RasterConfig or Zip, got {type(c).__name__}")
+        if not isinstance(c, _VIEW_TYPES) and type(c).__name__ != "SpectrogramConfig":
+            raise fail(where, f"expected TraceConfig, HeatmapConfig, RasterConfig, Zip or SpectrogramConfig, "
+                              f"got {type(c).__name__}")
+    if all(type(c).__name__ == "SpectrogramConfig" for c in items):
+        raise fail("configs", "a SpectrogramConfig goes beside the traces it belongs to: "
+                              "pass a TraceConfig of the recording too")
     zips = [i for i, c in enumerate(items) if isinstance(c, Zip)]
     if len(zips) > 1:
         raise fail(f"configs[{zips[1]}]", "only one Zip per window")
@@ -468,3 +472,6 @@ def validate_videos(videos: object) -> list[VideoConfig]:
         if not isinstance(v, VideoConfig):
             raise fail(f"videos[{i}]", f"must be a VideoConfig(video_path, frame_times_path), got {type(v).__name__}")
     return items
+
+
+from loupe_tui.config_spectral import SpectrogramConfig  # noqa: E402 - beside Loupe's configs, in its own module

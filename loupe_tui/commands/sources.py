@@ -46,6 +46,12 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--heatmap-split", metavar="COORD", help="one heatmap per value of this coordinate")
     p.add_argument("--heatmap-order", metavar="COORD", help="heatmap rows ordered by this coordinate")
     p.add_argument("--cmap", metavar="NAME", default="magma", help="heatmap colour map (default magma)")
+    p.add_argument("--spectrogram", metavar="CHANNEL",
+                   help="show the spectrogram and band powers of this channel (its name as listed; without "
+                        "it, the app's palette offers the channels)")
+    p.add_argument("--emg", metavar="CHANNEL", help="show the EMG level (log RMS of 20-50 Hz per epoch) of this channel")
+    p.add_argument("--spectral-method", choices=("multitaper", "welch"), default=None,
+                   help="spectrogram estimate (default multitaper; welch is cheaper)")
     p.add_argument("--labels", metavar="FILE", help="labels file (.csv, .htsv, .parquet, .txt, or an EDF+ "
                                                     "hypnogram .edf/.bdf); default DATA's sibling "
                                                     "<name>.labels.csv, else an EDF DATA's own sleep stages")
@@ -122,6 +128,12 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     configs += heatmap_configs(data, args.heatmap, args.heatmap_split, args.heatmap_order, args.cmap)
     if args.raster:
         configs.append(RasterConfig.from_parquet(args.raster, time_col="time", order_by=args.raster_by))
+    if getattr(args, "spectrogram", None) or getattr(args, "emg", None):
+        from loupe_tui.config_spectral import spectral_config_for
+
+        settings = {"method": args.spectral_method} if getattr(args, "spectral_method", None) else {}
+        configs.append(spectral_config_for(configs, args.spectrogram, args.emg, ("--spectrogram", "--emg"),
+                                           **settings))
     events = None
     if args.events:
         table = read_event_tables(args.events, required=["time", *([args.events_by] if args.events_by else [])])

@@ -87,6 +87,8 @@ class ScorerContext:
     window_size: tuple[int, int] | None = None   # the GL window's; None: by the display (loupe_tui.display)
     graphics: str | None = None                  # terminal graphics setting; None: LOUPE_TUI_GRAPHICS
     notes: list[str] = field(default_factory=list)   # start-up lines for the status bar
+    #: the spectral views' configs (SpectrogramConfig), given or chosen in the app (:meth:`choose_spectral`)
+    spectral: list = field(default_factory=list)
 
     @property
     def labels(self):
@@ -106,6 +108,21 @@ class ScorerContext:
                 units = str(tc.data.attrs.get("units", "") or "")
                 out += [PreviewTrace(n, src, ch, colors[ch], units) for ch, n in enumerate(tc.trace_names())]
         return out
+
+    def spectral_candidates(self) -> list[str]:
+        """Channels a spectrogram or EMG level can be shown for (names as the preview shows them)."""
+        from loupe_tui.config_spectral import spectral_channels
+
+        return [name for name, _, _ in spectral_channels(self.configs)]
+
+    def choose_spectral(self, channel: str | None = None, emg_channel: str | None = None):
+        """A SpectrogramConfig for the named channels, kept in :attr:`spectral` in place of any
+        earlier one (the app's channel chooser); raises LoupeConfigError with one line."""
+        from loupe_tui.config_spectral import spectral_config_for
+
+        made = spectral_config_for(self.configs, channel, emg_channel)
+        self.spectral = [made]
+        return made
 
     def focus_targets(self) -> list[FocusTarget]:
         """Every panel target of the GL window, top to bottom, as Tab cycles them."""

@@ -60,6 +60,9 @@ class SpectralParams:
         ``detrend="constant"``, its default).
     bands : band name -> ``(lo, hi)`` Hz, integrated over ``lo <= f < hi``.
     emg_band : ``(lo, hi)`` Hz of the EMG level's band-pass.
+    page_window_s : window (s) of the page view's finer columns, computed on the fly for short
+        windows (default ``min(window_s, 2)``: 0.5 Hz bins; a 5 s window over 0.2 s columns would
+        smear a 10 s page into a blur). Not part of the cache's identity.
     """
 
     method: str = "multitaper"
@@ -73,6 +76,7 @@ class SpectralParams:
     detrend: bool = True
     bands: Mapping[str, tuple[float, float]] = field(default_factory=lambda: RODENT_BANDS, hash=False)
     emg_band: tuple[float, float] = (20.0, 50.0)
+    page_window_s: float | None = None
 
     def __post_init__(self):
         def bad(name: str, problem: str) -> LoupeConfigError:
@@ -102,6 +106,9 @@ class SpectralParams:
         for name, edges in self.bands.items():
             check_band(f"bands[{name!r}]", edges, allow_zero=True)
         check_band("emg_band", self.emg_band, allow_zero=False)
+        if self.page_window_s is None:
+            object.__setattr__(self, "page_window_s", min(float(self.window_s), 2.0))
+        positive("page_window_s", self.page_window_s)
         # A read-only copy: the caller's dict cannot change a frozen params later.
         bands = {str(k): (float(v[0]), float(v[1])) for k, v in self.bands.items()}
         object.__setattr__(self, "bands", MappingProxyType(bands))
@@ -127,6 +134,13 @@ class SpectralParams:
         base.update(method="multitaper", nw=2.0, n_tapers=3, welch_segment_s=min(4.0, window / 2))
         base.update(overrides)
         return cls(**base)
+
+    def identity(self) -> dict:
+        """What the cached spectrogram depends on (JSON-able; the cache key and meta)."""
+        return {"method": self.method, "window_s": float(self.window_s), "step_s": float(self.step_s),
+                "fmin": float(self.fmin), "fmax": float(self.fmax), "nw": float(self.nw),
+                "n_tapers": int(self.n_tapers), "welch_segment_s": float(self.welch_segment_s),
+                "detrend": bool(self.detrend), "bands": {k: list(v) for k, v in self.bands.items()}}
 
     def with_(self, **changes) -> SpectralParams:
         """A copy with some fields changed (validated again)."""

@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numba
 import numpy as np
+import scipy.fft as sfft
 from scipy.signal.windows import dpss, hann
 
 from loupe_tui.errors import LoupeConfigError
@@ -33,8 +35,10 @@ from loupe_tui.io.spectral.grid import groups, window_grid
 from loupe_tui.io.spectral.params import SpectralParams
 
 Progress = Callable[[float, str], None]
-#: Samples read at once (float32 in, float64 windows out: about 8 MB + 8 MB * window/step).
-DEFAULT_BLOCK = 1 << 20
+#: Samples read at once (float32 in, float64 copy: 24 MB; zarr reads 2 M samples 1.7x faster than 1 M).
+DEFAULT_BLOCK = 1 << 21
+#: Tapered segments transformed at once (bytes): fits in a core's L2 with the FFT's output.
+_BATCH_BYTES = 1 << 20
 
 
 def spectrogram(source: TraceSource, channel: int, params: SpectralParams,
@@ -71,14 +75,15 @@ def spectrogram(source: TraceSource, channel: int, params: SpectralParams,
     out = np.full((len(freqs), len(grid)), np.nan, np.float64)
     n_total = max(1, int(grid.valid.sum()))
     done = 0
+    sel = np.flatnonzero(keep)
     for k0, k1, i0, i1 in groups(grid, block_samples):
         x = source.read(i0, i1, [channel])[0].astype(np.float64)
         ks = np.arange(k0, k1)[grid.valid[k0:k1]]
-        windows = x[(grid.starts[ks] - i0)[:, None] + np.arange(grid.length)]
-        good = np.isfinite(windows).all(axis=1)
+        starts = grid.starts[ks] - i0
+        good = _finite_windows(x, starts, grid.length)
         if good.any():
-            psd = _psd(windows[good], tapers, seg_len, seg_step, fs, params.detrend)
-            out[:, ks[good]] = psd[:, keep].T
+            psd = _psd(x, starts[good], grid.length, tapers, seg_len, seg_step, fs, params.detrend, sel)
+            out[:, ks[good]] = psd.T
         done += len(ks)
         if progress is not None:
             progress(done / n_total, "spectrogram")
@@ -102,22 +107,64 @@ def _tapers(params: SpectralParams, fs: float, n: int) -> tuple[np.ndarray, int,
     return hann(seg, sym=False)[None, :], seg, seg - seg // 2
 
 
-def _psd(windows: np.ndarray, tapers: np.ndarray, seg_len: int, seg_step: int,
-         fs: float, detrend: bool) -> np.ndarray:
-    """One-sided density ``(n_windows, n_bins)``: mean over tapers and sub-segments."""
-    n_seg = (windows.shape[1] - seg_len) // seg_step + 1
-    acc = np.zeros((windows.shape[0], seg_len // 2 + 1))
-    for s in range(n_seg):
-        seg = windows[:, s * seg_step: s * seg_step + seg_len]
-        if detrend:
-            seg = seg - seg.mean(axis=1, keepdims=True)
-        for w in tapers:
-            spec = np.fft.rfft(seg * w, axis=1)
-            acc += (spec.real ** 2 + spec.imag ** 2) / float((w ** 2).sum())
+def _psd(x: np.ndarray, starts: np.ndarray, length: int, tapers: np.ndarray, seg_len: int, seg_step: int,
+         fs: float, detrend: bool, sel: np.ndarray) -> np.ndarray:
+    """One-sided density ``(n_windows, len(sel))`` of the ``length``-sample windows of ``x`` at ``starts``:
+    the mean over tapers and sub-segments, at the rfft bins ``sel``.
+
+    The tapered segments come from one numba pass over ``x`` (no copy of the windows first),
+    go through ``scipy.fft`` (pocketfft: 2.5x numpy's FFT on 5000-sample windows) all tapers in
+    one call, and are squared only at the kept bins (151 of 2501 at the rodent defaults)."""
+    n_bins = seg_len // 2 + 1
+    n_seg = (length - seg_len) // seg_step + 1
+    acc = np.zeros((len(starts), len(sel)))
+    scale = 1.0 / (tapers ** 2).sum(axis=1)  # (k,)
+    # A batch of windows at a time: its tapered segments (k x batch x seg_len float64) stay in
+    # the cache between the taper pass and the FFT (all of a block's at once: 0.8 s more a day).
+    batch = max(1, _BATCH_BYTES // (8 * len(tapers) * seg_len))
+    buf = np.empty((len(tapers), min(batch, len(starts)), seg_len))
+    for b0 in range(0, len(starts), batch):
+        b1 = min(len(starts), b0 + batch)
+        part = buf[:, : b1 - b0]
+        for s in range(n_seg):
+            _tapered(x, starts[b0:b1] + s * seg_step, tapers, detrend, part)
+            spec = sfft.rfft(part, axis=2)[:, :, sel]  # (k, n_win, kept)
+            acc[b0:b1] += np.einsum("kwf,k->wf", spec.real ** 2 + spec.imag ** 2, scale)
     acc /= fs * n_seg * len(tapers)
-    last = None if seg_len % 2 else -1  # Nyquist bin (even length) is not doubled
-    acc[:, 1:last] *= 2
+    # doubled except at 0 Hz and (even length) Nyquist
+    double = (sel > 0) & ((sel < n_bins - 1) | bool(seg_len % 2))
+    acc[:, double] *= 2
     return acc
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def _tapered(x, starts, tapers, detrend, out):
+    """``out[k, w, :] = (x[starts[w]:starts[w] + n] - mean) * tapers[k]`` (mean 0 unless ``detrend``)."""
+    n = tapers.shape[1]
+    for w in range(starts.shape[0]):
+        s0 = starts[w]
+        mean = 0.0
+        if detrend:
+            for i in range(n):
+                mean += x[s0 + i]
+            mean /= n
+        for k in range(tapers.shape[0]):
+            for i in range(n):
+                out[k, w, i] = (x[s0 + i] - mean) * tapers[k, i]
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def _finite_windows(x, starts, n):
+    """Whether each window ``x[starts[w]:starts[w] + n]`` holds finite samples only."""
+    ok = np.ones(starts.shape[0], np.bool_)
+    for w in range(starts.shape[0]):
+        s0 = starts[w]
+        for i in range(n):
+            v = x[s0 + i]
+            if not (v - v == 0.0):   # NaN or infinite
+                ok[w] = False
+                break
+    return ok
 
 
 @dataclass(frozen=True)

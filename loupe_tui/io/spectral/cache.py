@@ -1,0 +1,431 @@
+"""The spectral views' data: built once per source and channel, cached on disk beside the pyramids.
+
+One cache entry per estimate, keyed like a pyramid by the source's fingerprint
+(plus the channel and every parameter), built into a temporary folder and
+renamed into place when complete (:mod:`loupe_tui.io.pyramid_store`), so a
+killed build is never opened and several processes (the app and its GL window)
+map the same files::
+
+    <pyramid cache>/spectral/<key>/meta.json      identity, shape, colour limits; written last
+        spectrogram.npy   float32 (n_epochs, n_freq): log10 density per epoch window, display bins
+        coarse.npy        float32 (ceil(n_epochs / COARSE), n_freq): means of COARSE epochs
+        freqs.npy         float64 (n_freq,)
+        bands.npy         float32 (n_bands, n_epochs): band power (signal units squared)
+    <pyramid cache>/spectral/<key>/               (an EMG entry)
+        level.npy         float32 (n_epochs,): log10 RMS of the band-passed EMG
+
+The epoch grid starts at the recording's first sample (epoch ``k`` is
+``[first + k * step, first + (k + 1) * step)``, as the labels' epochs). A
+spectrogram entry holds, for the rodent defaults on 24 h at 1 kHz, 21,600 x 151
+values: 13 MB for 691 MB of raw EEG and EMG (about 2 %).
+
+Queries never touch the recording except :meth:`Spectrogram.page` on short
+windows, which computes ``PAGE_COLUMNS`` short windows on the fly (the cached
+epochs are too coarse for a 10 s page that holds two or three of them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from loupe_tui.errors import LoupeError
+from loupe_tui.io.pyramid import default_cache_dir
+from loupe_tui.io.pyramid_store import commit_dir, remove_stale, temp_dir
+from loupe_tui.io.source import TraceSource
+from loupe_tui.io.spectral.emg import emg_level
+from loupe_tui.io.spectral.params import SpectralParams
+from loupe_tui.io.spectral.spectrogram import band_power_from_psd, spectrogram
+
+FORMAT_VERSION = 1
+#: Epochs averaged into one column of the coarse level (the whole-recording overview).
+COARSE = 16
+#: Below this many cached epochs in a window, :meth:`Spectrogram.page` computes a finer step.
+FINE_BELOW = 40
+#: Columns of a page computed on the fly (at least 40, the issue's floor; at most the pixels).
+PAGE_COLUMNS = (48, 128)
+#: Fine pages kept in memory (about 30 kB each).
+PAGE_CACHE = 16
+#: Default colour limits: YASA's plot_spectrogram percentiles.
+LIMIT_PCT = (2.5, 97.5)
+
+Progress = Callable[[float, str], None]
+
+
+class SpectralBuildCancelled(LoupeError):
+    """The ``cancel`` hook asked to stop; nothing was cached."""
+
+
+@dataclass(frozen=True, eq=False)
+class SpectrumImage:
+    """A spectrogram over ``[t0, t1)`` in ``n_cols`` equal columns.
+
+    ``power[f, j]`` is the log10 density at ``freqs[f]`` (ascending) in column ``j``,
+    which covers ``[t0 + j * w, t0 + (j + 1) * w)`` with ``w = (t1 - t0) / n_cols``;
+    NaN where no estimate covers the column (outside the recording, a gap, NaN samples).
+    """
+
+    t0: float
+    t1: float
+    freqs: np.ndarray
+    power: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return self.power.shape[1]
+
+    def on_rows(self, n_rows: int, fmin: float, fmax: float) -> np.ndarray:
+        """``(n_rows, n_cols)`` float32, row 0 the lowest frequencies: row ``r`` is the mean of
+        the bins in ``[fmin + r * h, fmin + (r + 1) * h)`` (``h = (fmax - fmin) / n_rows``), or
+        the bin nearest its centre when no bin falls in it (more rows than bins)."""
+        h = (fmax - fmin) / n_rows
+        lo = fmin + h * np.arange(n_rows)
+        a = np.searchsorted(self.freqs, lo - 1e-9)
+        b = np.searchsorted(self.freqs, lo + h - 1e-9)
+        centre = lo + h / 2
+        right = np.clip(np.searchsorted(self.freqs, centre), 0, len(self.freqs) - 1)
+        left = np.maximum(right - 1, 0)
+        nearest = np.where(np.abs(self.freqs[left] - centre) <= np.abs(self.freqs[right] - centre), left, right)
+        nearest[(centre < self.freqs[0] - h) | (centre > self.freqs[-1] + h)] = -1
+        return column_means(self.power, a, b, nearest)
+
+
+class EpochSeries:
+    """One value per epoch (a band power, the theta/delta ratio, the EMG level), with views.
+
+    ``values[k]`` belongs to epoch ``k``, centred at ``times[k]``; NaN where undefined.
+    """
+
+    def __init__(self, name: str, unit: str, first: float, step_s: float, values: np.ndarray):
+        self.name, self.unit = name, unit
+        self.first, self.step_s = float(first), float(step_s)
+        self.values = values
+        self.times = self.first + (np.arange(len(values)) + 0.5) * self.step_s
+        self._limits: dict = {}
+
+    def columns(self, t0: float, t1: float, n_cols: int) -> np.ndarray:
+        """float32 ``(n_cols,)``: the mean of the epochs centred in each column, or the epoch
+        under the column's centre when none is (zoomed in); NaN outside the recording."""
+        a, b, at = epoch_ranges(self.first, self.step_s, len(self.values), t0, t1, n_cols)
+        return column_means(self.values[:, None], a, b, at)[:, 0]
+
+    def limits(self, lo_pct: float = LIMIT_PCT[0], hi_pct: float = LIMIT_PCT[1]) -> tuple[float, float]:
+        """The values' percentiles over the whole recording (stable while paging)."""
+        key = (lo_pct, hi_pct)
+        if key not in self._limits:
+            self._limits[key] = percentiles(self.values, lo_pct, hi_pct)
+        return self._limits[key]
+
+
+class Spectrogram:
+    """An opened spectrogram entry: the epochs' spectra, a coarse level, the band powers."""
+
+    def __init__(self, source: TraceSource, channel: int, params: SpectralParams, path: Path):
+        self.source, self.channel, self.params, self.path = source, channel, params, path
+        meta = json.loads((path / "meta.json").read_text())
+        self.first, self.step_s = float(meta["first"]), float(meta["step_s"])
+        self.freqs = np.load(path / "freqs.npy")
+        self.epochs = np.load(path / "spectrogram.npy", mmap_mode="r")
+        self.coarse = np.load(path / "coarse.npy", mmap_mode="r")
+        bands = np.load(path / "bands.npy", mmap_mode="r")
+        self.bands = {name: EpochSeries(name, "log10 power", self.first, self.step_s,
+                                        _log10(np.asarray(bands[i])))
+                      for i, name in enumerate(meta["bands"])}
+        if "theta" in meta["bands"] and "delta" in meta["bands"]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = (np.asarray(bands[meta["bands"].index("theta")])
+                         / np.asarray(bands[meta["bands"].index("delta")])).astype(np.float32)
+            self.bands["theta/delta"] = EpochSeries("theta/delta", "ratio", self.first, self.step_s, ratio)
+        self._limits = {tuple(meta["limit_pct"]): tuple(meta["limits"])}
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._prefetch: _Prefetcher | None = None
+
+    @property
+    def n_epochs(self) -> int:
+        return self.epochs.shape[0]
+
+    @property
+    def t_end(self) -> float:
+        return self.first + self.n_epochs * self.step_s
+
+    def limits(self, lo_pct: float = LIMIT_PCT[0], hi_pct: float = LIMIT_PCT[1]) -> tuple[float, float]:
+        """Colour limits: percentiles of every cached value (log10 density)."""
+        key = (float(lo_pct), float(hi_pct))
+        if key not in self._limits:
+            self._limits[key] = percentiles(np.asarray(self.epochs), *key)
+        return self._limits[key]
+
+    def image(self, t0: float, t1: float, n_cols: int) -> SpectrumImage:
+        """The cached epochs in ``n_cols`` columns (the coarse level when a column holds many)."""
+        per_col = (t1 - t0) / max(1, n_cols) / self.step_s
+        if per_col >= COARSE:
+            level, step = self.coarse, self.step_s * COARSE
+        else:
+            level, step = self.epochs, self.step_s
+        a, b, at = epoch_ranges(self.first, step, level.shape[0], t0, t1, n_cols)
+        return SpectrumImage(t0, t1, self.freqs, column_means(level, a, b, at).T)
+
+    def overview(self, n_cols: int) -> SpectrumImage:
+        """The whole recording in ``n_cols`` columns."""
+        return self.image(self.first, self.t_end, n_cols)
+
+    def page(self, t0: float, t1: float, n_cols: int) -> SpectrumImage:
+        """The window's spectrogram: the cached epochs when the window holds at least
+        ``FINE_BELOW`` of them, else computed from the samples on a finer step
+        (``PAGE_COLUMNS``, windows of ``params.page_window_s``).
+
+        Fine pages are kept (the last ``PAGE_CACHE``), and the pages before and after this one
+        are computed in a background thread while the scorer looks at it, so paging on costs
+        a lookup (a fine page from scratch reads and transforms about 12 s of samples: 20 ms)."""
+        if (t1 - t0) / self.step_s >= FINE_BELOW:
+            return self.image(t0, t1, n_cols)
+        n = int(min(max(n_cols, PAGE_COLUMNS[0]), PAGE_COLUMNS[1]))
+        img = self._fine(t0, t1, n)
+        span = t1 - t0
+        self._prefetcher().want([(t0 + span, t1 + span, n), (t0 - span, t1 - span, n)])
+        return img
+
+    def _fine(self, t0: float, t1: float, n: int) -> SpectrumImage:
+        key = (round(t0, 9), round(t1, 9), n)
+        with self._lock:
+            hit = self._pages.get(key)
+            if hit is not None:
+                self._pages.move_to_end(key)
+                return hit
+        p = self.params
+        fine = replace(p, window_s=p.page_window_s, step_s=(t1 - t0) / n,
+                       welch_segment_s=min(p.welch_segment_s, p.page_window_s / 2))
+        _, freqs, power = spectrogram(self.source, self.channel, fine, t0, t0 + n * fine.step_s)
+        if power.shape[1] < n:        # the last window's end, rounded: pad, never shift
+            power = np.pad(power, ((0, 0), (0, n - power.shape[1])), constant_values=np.nan)
+        img = SpectrumImage(t0, t1, freqs, power[:, :n])
+        with self._lock:
+            self._pages[key] = img
+            while len(self._pages) > PAGE_CACHE:
+                self._pages.popitem(last=False)
+        return img
+
+    def _prefetcher(self) -> _Prefetcher:
+        if self._prefetch is None:
+            self._prefetch = _Prefetcher(self)
+        return self._prefetch
+
+
+class _Prefetcher:
+    """One daemon thread computing the pages the scorer will likely ask for next (newest wish
+    first; older wishes are dropped). Reads and FFTs release the GIL, so keys are not held up."""
+
+    def __init__(self, owner: Spectrogram):
+        self._owner = owner
+        self._wanted: list = []
+        self._cv = threading.Condition()
+        threading.Thread(target=self._run, name="spectral-prefetch", daemon=True).start()
+
+    def want(self, pages: list) -> None:
+        with self._cv:
+            self._wanted = [p for p in pages if p[1] > self._owner.first and p[0] < self._owner.t_end]
+            self._cv.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._wanted:
+                    self._cv.wait()
+                t0, t1, n = self._wanted.pop(0)
+            try:
+                self._owner._fine(t0, t1, n)
+            except Exception:  # noqa: BLE001 - a prefetch that fails is asked again (and reported) by page()
+                pass
+
+
+class EmgLevel(EpochSeries):
+    """An opened EMG entry."""
+
+    def __init__(self, path: Path):
+        meta = json.loads((path / "meta.json").read_text())
+        super().__init__("EMG", "log10 RMS", meta["first"], meta["step_s"], np.load(path / "level.npy"))
+        self.path = path
+
+
+# ------------------------------------------------------------------ open or build
+def spectral_dir(cache_dir: str | Path | None) -> Path:
+    return (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "spectral"
+
+
+def spectrogram_key(source: TraceSource, channel: int, params: SpectralParams) -> str:
+    return _key("spectrogram", source.fingerprint, channel, params.identity())
+
+
+def emg_key(source: TraceSource, channel: int, epoch_s: float, band: tuple[float, float]) -> str:
+    return _key("emg", source.fingerprint, channel, {"epoch_s": float(epoch_s), "band": list(band), "order": 4})
+
+
+def open_or_build_spectrogram(source: TraceSource, channel: int, params: SpectralParams,
+                              cache_dir: str | Path | None = None, progress: Progress | None = None,
+                              cancel: Callable[[], bool] | None = None) -> Spectrogram:
+    """The cached spectrogram (and band powers) of one channel, built first if missing."""
+    root = spectral_dir(cache_dir)
+    key = spectrogram_key(source, channel, params)
+    found = _open(root / key, lambda p: Spectrogram(source, channel, params, p))
+    if found is not None:
+        _say(progress, 1.0, "spectrogram: cached")
+        return found
+    lo = min([params.fmin, *(b[0] for b in params.bands.values())])
+    hi = max([params.fmax, *(b[1] for b in params.bands.values())])
+    hi = min(hi, (source.time.fs or 2 * hi) / 2)
+    wide = replace(params, fmin=lo, fmax=max(hi, params.fmax))
+    _, freqs, power = spectrogram(source, channel, wide, progress=_checked(progress, cancel, "spectrogram"),
+                                  log=False)
+    shown = (freqs >= params.fmin - 1e-9) & (freqs <= params.fmax + 1e-9)
+    bands = band_power_from_psd(np.zeros(power.shape[1]), freqs, power, params.bands)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        epochs = np.ascontiguousarray(np.log10(power[shown]).T, np.float32)  # (n_epochs, n_freq)
+    epochs[~np.isfinite(epochs)] = np.nan
+    coarse = block_means(epochs, COARSE)
+    limits = percentiles(epochs, *LIMIT_PCT)
+    meta = {"format": FORMAT_VERSION, "kind": "spectrogram", "fingerprint": source.fingerprint,
+            "channel": int(channel), "params": params.identity(), "first": float(source.time.first),
+            "step_s": float(params.step_s), "n_epochs": int(epochs.shape[0]), "bands": list(bands.names),
+            "limit_pct": list(LIMIT_PCT), "limits": list(limits), "coarse": COARSE}
+    files = {"spectrogram.npy": epochs, "coarse.npy": coarse, "freqs.npy": freqs[shown],
+             "bands.npy": bands.absolute.astype(np.float32)}
+    return _commit(root, key, files, meta, lambda p: Spectrogram(source, channel, params, p))
+
+
+def open_or_build_emg(source: TraceSource, channel: int, epoch_s: float, band: tuple[float, float] = (20.0, 50.0),
+                      cache_dir: str | Path | None = None, progress: Progress | None = None,
+                      cancel: Callable[[], bool] | None = None) -> EmgLevel:
+    """The cached EMG level (log10 RMS of the band-passed channel per epoch), built first if missing."""
+    root = spectral_dir(cache_dir)
+    key = emg_key(source, channel, epoch_s, band)
+    found = _open(root / key, EmgLevel)
+    if found is not None:
+        _say(progress, 1.0, "EMG level: cached")
+        return found
+    _, level = emg_level(source, channel, epoch_s, band, progress=_checked(progress, cancel, "EMG level"))
+    meta = {"format": FORMAT_VERSION, "kind": "emg", "fingerprint": source.fingerprint, "channel": int(channel),
+            "epoch_s": float(epoch_s), "band": list(band), "first": float(source.time.first),
+            "step_s": float(epoch_s), "n_epochs": int(len(level))}
+    return _commit(root, key, {"level.npy": level.astype(np.float32)}, meta, EmgLevel)
+
+
+def _key(kind: str, fingerprint: str, channel: int, identity) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"loupe-spectral v{FORMAT_VERSION} {kind} ch={int(channel)}\0{fingerprint}\0".encode())
+    h.update(json.dumps(identity, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _open(path: Path, opener):
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+        if meta.get("format") != FORMAT_VERSION:
+            return None
+        return opener(path)
+    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: no cache
+        return None
+
+
+def _commit(root: Path, key: str, files: dict, meta: dict, opener):
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale(root)
+    tmp = temp_dir(root, key)
+    try:
+        for name, arr in files.items():
+            np.save(tmp / name, arr)
+        commit_dir(tmp, root / key, json.dumps(meta))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return opener(root / key)
+
+
+def _checked(progress: Progress | None, cancel, what: str) -> Progress:
+    def report(frac: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise SpectralBuildCancelled(f"{what}: build cancelled")
+        _say(progress, frac, message)
+    return report
+
+
+def _say(progress: Progress | None, frac: float, message: str) -> None:
+    if progress is not None:
+        progress(frac, message)
+
+
+# ------------------------------------------------------------------ column arithmetic
+def epoch_ranges(first: float, step: float, n: int, t0: float, t1: float, n_cols: int):
+    """Per column of ``[t0, t1)``: the epochs ``[a, b)`` centred in it, and the epoch ``at``
+    under its centre (-1 outside ``[0, n)``), for :func:`column_means`."""
+    edges = t0 + (t1 - t0) * np.arange(n_cols + 1) / n_cols
+    pos = (edges - first) / step - 0.5           # epoch k is centred where pos == k
+    k = np.clip(np.ceil(pos - 1e-9), 0, n).astype(np.int64)
+    centre = t0 + (t1 - t0) * (np.arange(n_cols) + 0.5) / n_cols
+    at = np.floor((centre - first) / step).astype(np.int64)
+    at[(at < 0) | (at >= n)] = -1
+    return k[:-1], k[1:], at
+
+
+def column_means(level: np.ndarray, a: np.ndarray, b: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``(n_cols, n_feat)`` float32: the NaN-ignoring mean of ``level[a[j]:b[j]]`` per column,
+    or ``level[at[j]]`` where that range is empty (NaN where ``at`` is -1)."""
+    n_cols, n_feat = len(a), level.shape[1]
+    out = np.full((n_cols, n_feat), np.nan, np.float32)
+    if level.shape[0] == 0 or n_cols == 0:
+        return out
+    lo, hi = int(a.min()), int(b.max())
+    if hi > lo:
+        block = np.asarray(level[lo:hi], np.float64)
+        finite = np.isfinite(block)
+        csum = np.concatenate([np.zeros((1, n_feat)), np.cumsum(np.where(finite, block, 0.0), axis=0)])
+        ccnt = np.concatenate([np.zeros((1, n_feat)), np.cumsum(finite, axis=0)])
+        s = csum[b - lo] - csum[a - lo]
+        c = ccnt[b - lo] - ccnt[a - lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        many = b > a
+        out[many] = mean[many]
+    one = (b <= a) & (at >= 0)
+    if one.any():
+        out[one] = np.asarray(level[at[one]], np.float32)
+    return out
+
+
+def block_means(level: np.ndarray, factor: int) -> np.ndarray:
+    """NaN-ignoring means of ``factor`` consecutive rows (the last block may be short)."""
+    n = level.shape[0]
+    starts = np.arange(0, n, factor)
+    ends = np.minimum(starts + factor, n)
+    return column_means(level, starts, ends, np.full(len(starts), -1))
+
+
+def percentiles(values: np.ndarray, lo_pct: float, hi_pct: float) -> tuple[float, float]:
+    v = np.asarray(values, np.float32).ravel()
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return (0.0, 1.0)
+    lo, hi = (float(x) for x in np.percentile(v, [lo_pct, hi_pct]))
+    if not hi > lo:
+        hi = lo + (abs(lo) * 1e-3 or 1.0)
+    return (lo, hi)
+
+
+def _log10(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log10(np.asarray(x, np.float64)).astype(np.float32)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+__all__ = ["COARSE", "EmgLevel", "EpochSeries", "FINE_BELOW", "SpectralBuildCancelled", "Spectrogram",
+           "SpectrumImage", "block_means", "column_means", "epoch_ranges", "open_or_build_emg",
+           "open_or_build_spectrogram"]
