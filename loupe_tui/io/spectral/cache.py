@@ -30,6 +30,7 @@ import hashlib
 import json
 import shutil
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -41,9 +42,9 @@ from loupe_tui.errors import LoupeError
 from loupe_tui.io.pyramid import default_cache_dir
 from loupe_tui.io.pyramid_store import commit_dir, remove_stale, temp_dir
 from loupe_tui.io.source import TraceSource
-from loupe_tui.io.spectral.emg import emg_level
+from loupe_tui.io.spectral.emg import emg_level_steps
 from loupe_tui.io.spectral.params import SpectralParams
-from loupe_tui.io.spectral.spectrogram import band_power_from_psd, spectrogram
+from loupe_tui.io.spectral.spectrogram import band_power_from_psd, spectrogram, spectrogram_steps
 
 FORMAT_VERSION = 1
 #: Epochs averaged into one column of the coarse level (the whole-recording overview).
@@ -273,18 +274,112 @@ def open_or_build_spectrogram(source: TraceSource, channel: int, params: Spectra
                               cache_dir: str | Path | None = None, progress: Progress | None = None,
                               cancel: Callable[[], bool] | None = None) -> Spectrogram:
     """The cached spectrogram (and band powers) of one channel, built first if missing."""
+    return open_or_build(source, channel, None, params, params.step_s, cache_dir, progress, cancel)[0]
+
+
+def open_or_build_emg(source: TraceSource, channel: int, epoch_s: float, band: tuple[float, float] = (20.0, 50.0),
+                      cache_dir: str | Path | None = None, progress: Progress | None = None,
+                      cancel: Callable[[], bool] | None = None) -> EmgLevel:
+    """The cached EMG level (log10 RMS of the band-passed channel per epoch), built first if missing."""
+    params = SpectralParams.defaults(epoch_s, emg_band=band)
+    return open_or_build(source, None, channel, params, epoch_s, cache_dir, progress, cancel)[1]
+
+
+def open_or_build(source: TraceSource, eeg: int | None, emg: int | None, params: SpectralParams, epoch_s: float,
+                  cache_dir: str | Path | None = None, progress: Progress | None = None,
+                  cancel: Callable[[], bool] | None = None) -> tuple[Spectrogram | None, EmgLevel | None]:
+    """The spectrogram of channel ``eeg`` and the EMG level of channel ``emg`` (either may be None),
+    each opened from the cache or built, the missing ones in ONE pass over the recording: both
+    estimates take their blocks from the same reads (a zarr chunk holds every channel, so reading
+    the two channels apart decodes everything twice: 1.3 s instead of 0.75 s for the 24 h demo).
+    ``progress(fraction, message)`` during a build; ``cancel()`` True stops it, nothing cached."""
     root = spectral_dir(cache_dir)
-    key = spectrogram_key(source, channel, params)
-    found = _open(root / key, lambda p: Spectrogram(source, channel, params, p))
-    if found is not None:
-        _say(progress, 1.0, "spectrogram: cached")
-        return found
-    lo = min([params.fmin, *(b[0] for b in params.bands.values())])
-    hi = max([params.fmax, *(b[1] for b in params.bands.values())])
-    hi = min(hi, (source.time.fs or 2 * hi) / 2)
-    wide = replace(params, fmin=lo, fmax=max(hi, params.fmax))
-    _, freqs, power = spectrogram(source, channel, wide, progress=_checked(progress, cancel, "spectrogram"),
-                                  log=False)
+    band = tuple(params.emg_band)
+    spec = emg_out = None
+    todo = {}
+    shared = SharedReads(source, [c for c in (eeg, emg) if c is not None])
+    if eeg is not None:
+        key = spectrogram_key(source, eeg, params)
+        spec = _open(root / key, lambda p: Spectrogram(source, eeg, params, p))
+        if spec is None:
+            lo = min([params.fmin, *(b[0] for b in params.bands.values())])
+            hi = min(max([params.fmax, *(b[1] for b in params.bands.values())]), (source.time.fs or 0) / 2)
+            wide = replace(params, fmin=lo, fmax=max(hi, params.fmax))
+            todo["spectrogram"] = (key, spectrogram_steps(shared, eeg, wide, log=False))
+    if emg is not None:
+        key = emg_key(source, emg, epoch_s, band)
+        emg_out = _open(root / key, EmgLevel)
+        if emg_out is None:
+            todo["EMG level"] = (key, emg_level_steps(shared, emg, float(epoch_s), band))
+    if not todo:
+        asked = [n for n, c in (("spectrogram", eeg), ("EMG level", emg)) if c is not None]
+        _say(progress, 1.0, f"{' and '.join(asked)}: cached")
+        return spec, emg_out
+    results = _run_together({name: steps for name, (_, steps) in todo.items()}, progress, cancel)
+    if "spectrogram" in results:
+        spec = _commit_spectrogram(root, todo["spectrogram"][0], source, eeg, params, *results["spectrogram"][1:])
+    if "EMG level" in results:
+        level = results["EMG level"][1]
+        meta = {"format": FORMAT_VERSION, "kind": "emg", "fingerprint": source.fingerprint, "channel": int(emg),
+                "epoch_s": float(epoch_s), "band": list(band), "first": float(source.time.first),
+                "step_s": float(epoch_s), "n_epochs": int(len(level))}
+        emg_out = _commit(root, todo["EMG level"][0], {"level.npy": level.astype(np.float32)}, meta, EmgLevel)
+    return spec, emg_out
+
+
+def _run_together(gens: dict, progress, cancel) -> dict:
+    """Advance the estimates' step generators, the one furthest behind first (so they ask the
+    shared reader for the same blocks); their results by name."""
+    pos = {name: -1 for name in gens}
+    frac = {name: 0.0 for name in gens}
+    results = {}
+    what = " and ".join(gens)
+    while gens:
+        name = min(gens, key=lambda k: pos[k])
+        try:
+            pos[name], frac[name] = next(gens[name])
+        except StopIteration as done:
+            results[name] = done.value
+            del gens[name]
+            frac[name] = 1.0
+        if cancel is not None and cancel():
+            raise SpectralBuildCancelled(f"{what}: build cancelled")
+        _say(progress, min(frac.values()), what)
+    return results
+
+
+class SharedReads:
+    """A TraceSource view that reads ``channels`` together, well ahead of the asked range, so
+    estimates that walk the recording side by side read each sample once. A request inside the
+    buffer is a view of it (no copy); any other request refills the buffer from a little before
+    its start to ``AHEAD`` times its length past it."""
+
+    AHEAD = 3
+    BEHIND = 1 << 16
+
+    def __init__(self, source: TraceSource, channels: list[int]):
+        self._src, self._channels = source, list(dict.fromkeys(channels))
+        self.time, self.names, self.fingerprint = source.time, source.names, source.fingerprint
+        self.n_samples, self.n_channels = source.n_samples, source.n_channels
+        self._buf = np.zeros((len(self._channels), 0), np.float32)
+        self._b0 = 0
+
+    def read(self, i0: int, i1: int, channels=None) -> np.ndarray:
+        i0, i1 = max(0, int(i0)), min(self.n_samples, int(i1))
+        wanted = [channels] if isinstance(channels, (int, np.integer)) else list(channels)
+        rows = [self._channels.index(c) for c in wanted]
+        if not (self._b0 <= i0 and i1 <= self._b0 + self._buf.shape[1]):
+            self._b0 = max(0, i0 - self.BEHIND)
+            self._buf = self._src.read(self._b0, min(self.n_samples, i0 + self.AHEAD * max(1, i1 - i0)),
+                                       self._channels)
+        a, b = i0 - self._b0, i1 - self._b0
+        if len(rows) == 1:
+            return self._buf[rows[0]: rows[0] + 1, a:b]
+        return self._buf[rows, a:b]
+
+
+def _commit_spectrogram(root: Path, key: str, source: TraceSource, channel: int, params: SpectralParams,
+                        freqs: np.ndarray, power: np.ndarray) -> Spectrogram:
     shown = (freqs >= params.fmin - 1e-9) & (freqs <= params.fmax + 1e-9)
     bands = band_power_from_psd(np.zeros(power.shape[1]), freqs, power, params.bands)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -299,23 +394,6 @@ def open_or_build_spectrogram(source: TraceSource, channel: int, params: Spectra
     files = {"spectrogram.npy": epochs, "coarse.npy": coarse, "freqs.npy": freqs[shown],
              "bands.npy": bands.absolute.astype(np.float32)}
     return _commit(root, key, files, meta, lambda p: Spectrogram(source, channel, params, p))
-
-
-def open_or_build_emg(source: TraceSource, channel: int, epoch_s: float, band: tuple[float, float] = (20.0, 50.0),
-                      cache_dir: str | Path | None = None, progress: Progress | None = None,
-                      cancel: Callable[[], bool] | None = None) -> EmgLevel:
-    """The cached EMG level (log10 RMS of the band-passed channel per epoch), built first if missing."""
-    root = spectral_dir(cache_dir)
-    key = emg_key(source, channel, epoch_s, band)
-    found = _open(root / key, EmgLevel)
-    if found is not None:
-        _say(progress, 1.0, "EMG level: cached")
-        return found
-    _, level = emg_level(source, channel, epoch_s, band, progress=_checked(progress, cancel, "EMG level"))
-    meta = {"format": FORMAT_VERSION, "kind": "emg", "fingerprint": source.fingerprint, "channel": int(channel),
-            "epoch_s": float(epoch_s), "band": list(band), "first": float(source.time.first),
-            "step_s": float(epoch_s), "n_epochs": int(len(level))}
-    return _commit(root, key, {"level.npy": level.astype(np.float32)}, meta, EmgLevel)
 
 
 def _key(kind: str, fingerprint: str, channel: int, identity) -> str:
@@ -347,14 +425,6 @@ def _commit(root: Path, key: str, files: dict, meta: dict, opener):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return opener(root / key)
-
-
-def _checked(progress: Progress | None, cancel, what: str) -> Progress:
-    def report(frac: float, message: str) -> None:
-        if cancel is not None and cancel():
-            raise SpectralBuildCancelled(f"{what}: build cancelled")
-        _say(progress, frac, message)
-    return report
 
 
 def _say(progress: Progress | None, frac: float, message: str) -> None:
@@ -402,10 +472,13 @@ def column_means(level: np.ndarray, a: np.ndarray, b: np.ndarray, at: np.ndarray
 
 def block_means(level: np.ndarray, factor: int) -> np.ndarray:
     """NaN-ignoring means of ``factor`` consecutive rows (the last block may be short)."""
-    n = level.shape[0]
-    starts = np.arange(0, n, factor)
-    ends = np.minimum(starts + factor, n)
-    return column_means(level, starts, ends, np.full(len(starts), -1))
+    n, whole = level.shape[0], level.shape[0] // factor * factor
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # all-NaN blocks are NaN, as meant
+        parts = [np.nanmean(np.asarray(level[:whole], np.float32).reshape(-1, factor, level.shape[1]), axis=1)]
+        if whole < n:
+            parts.append(np.nanmean(np.asarray(level[whole:], np.float32), axis=0, keepdims=True))
+    return np.concatenate(parts).astype(np.float32)
 
 
 def percentiles(values: np.ndarray, lo_pct: float, hi_pct: float) -> tuple[float, float]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from scipy.signal import butter
 
@@ -33,7 +34,7 @@ from loupe_tui.errors import LoupeConfigError
 from loupe_tui.io.source import TraceSource
 from loupe_tui.io.spectral.grid import groups, window_grid
 from loupe_tui.io.spectral.params import check_band
-from loupe_tui.io.spectral.spectrogram import DEFAULT_BLOCK, Progress
+from loupe_tui.io.spectral.spectrogram import DEFAULT_BLOCK, Progress, drain
 from loupe_tui.io.zero_phase import default_padlen, filter_padding, finite_runs, sosfiltfilt
 
 
@@ -55,6 +56,16 @@ def emg_level(source: TraceSource, channel: int, epoch_s: float,
     -------
     times : float64 epoch centres (s); level : float32 ``log10(rms)``, NaN where undefined.
     """
+    return drain(emg_level_steps(source, channel, epoch_s, band, order, t0, t1, progress,
+                                 block_samples=block_samples))
+
+
+def emg_level_steps(source: TraceSource, channel: int, epoch_s: float,
+                    band: tuple[float, float] = (20.0, 50.0), order: int = 4,
+                    t0: float | None = None, t1: float | None = None,
+                    progress: Progress | None = None, *, block_samples: int = DEFAULT_BLOCK):
+    """:func:`emg_level` as a generator: yields ``(last sample read, fraction done)`` after each
+    block and returns its result (see :func:`~loupe_tui.io.spectral.spectrogram.spectrogram_steps`)."""
     if not isinstance(epoch_s, (int, float)) or not math.isfinite(epoch_s) or epoch_s <= 0:
         raise LoupeConfigError(f"epoch_s: must be a positive number of seconds, got {epoch_s!r}")
     check_band("band", band, allow_zero=False)
@@ -80,11 +91,23 @@ def emg_level(source: TraceSource, channel: int, epoch_s: float,
             if b - a >= min_run:
                 y[a:b] = sosfiltfilt(sos, x[a:b])
         ks = np.arange(k0, k1)[grid.valid[k0:k1]]
-        seg = y[(grid.starts[ks] - r0)[:, None] + np.arange(grid.length)]
-        level[ks] = np.sqrt(np.mean(seg * seg, axis=1))  # NaN if any sample is NaN
+        level[ks] = _rms(y, grid.starts[ks] - r0, grid.length)  # NaN if any sample is NaN
         done += len(ks)
         if progress is not None:
             progress(done / n_total, "EMG level")
+        yield r1, done / n_total
     with np.errstate(divide="ignore", invalid="ignore"):
         return grid.centres, np.log10(level).astype(np.float32)
 
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def _rms(y, starts, n):
+    """RMS of ``y[s:s + n]`` for each ``s`` of ``starts`` (no copy of the windows)."""
+    out = np.empty(starts.shape[0])
+    for w in range(starts.shape[0]):
+        acc = 0.0
+        for i in range(starts[w], starts[w] + n):
+            acc += y[i] * y[i]
+        out[w] = np.sqrt(acc / n)
+    return out

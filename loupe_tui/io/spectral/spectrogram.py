@@ -63,6 +63,25 @@ def spectrogram(source: TraceSource, channel: int, params: SpectralParams,
     freqs : float64 ``(n_freq,)``, the bins in ``[fmin, fmax]``.
     power : ``(n_freq, n_windows)``; NaN columns for invalid windows.
     """
+    return drain(spectrogram_steps(source, channel, params, t0, t1, progress, log=log,
+                                   block_samples=block_samples))
+
+
+def drain(steps):
+    """Run a ``*_steps`` generator to its end; its return value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def spectrogram_steps(source: TraceSource, channel: int, params: SpectralParams,
+                      t0: float | None = None, t1: float | None = None,
+                      progress: Progress | None = None, *, log: bool = True, block_samples: int = DEFAULT_BLOCK):
+    """:func:`spectrogram` as a generator: yields ``(last sample read, fraction done)`` after each
+    block and returns its result, so that one pass over a recording can feed several estimates
+    (:func:`loupe_tui.io.spectral.cache.open_or_build`)."""
     grid = window_grid(source.time, params.window_s, params.step_s, t0, t1)
     fs = grid.fs
     if params.fmax > fs / 2:
@@ -87,6 +106,7 @@ def spectrogram(source: TraceSource, channel: int, params: SpectralParams,
         done += len(ks)
         if progress is not None:
             progress(done / n_total, "spectrogram")
+        yield i1, done / n_total
     if not log:
         return grid.centres, freqs, out
     with np.errstate(divide="ignore", invalid="ignore"):
