@@ -20,6 +20,7 @@ _EXPORTS = {
     "VideoConfig": "loupe_tui.config",
     "GlobalEventsConfig": "loupe_tui.config",
     "SampleMarkers": "loupe_tui.config",
+    "SpectrogramConfig": "loupe_tui.config",
     "IntervalLabelSchema": "loupe_tui.core.labels",
     "IntervalLabelSet": "loupe_tui.core.labels",
     "StateConfig": "loupe_tui.core.states",
