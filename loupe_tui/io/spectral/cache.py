@@ -8,7 +8,8 @@ map the same files::
 
     <pyramid cache>/spectral/<key>/meta.json      identity, shape, colour limits; written last
         spectrogram.npy   float32 (n_epochs, n_freq): log10 density per epoch window, display bins
-        coarse.npy        float32 (ceil(n_epochs / COARSE), n_freq): means of COARSE epochs
+        coarse16.npy      float32 (ceil(n_epochs / 16), n_freq): means of 16 epochs (the 4-epoch
+                          level is made from the epochs on first use: 30 ms a day, not stored)
         freqs.npy         float64 (n_freq,)
         bands.npy         float32 (n_bands, n_epochs): band power (signal units squared)
     <pyramid cache>/spectral/<key>/               (an EMG entry)
@@ -46,9 +47,13 @@ from loupe_tui.io.spectral.emg import emg_level_steps
 from loupe_tui.io.spectral.params import SpectralParams
 from loupe_tui.io.spectral.spectrogram import band_power_from_psd, spectrogram, spectrogram_steps
 
-FORMAT_VERSION = 1
-#: Epochs averaged into one column of the coarse level (the whole-recording overview).
-COARSE = 16
+FORMAT_VERSION = 2  # 2: coarse levels of 4 and 16 epochs
+#: Epochs averaged into one row of each coarse level: a query reads the coarsest level whose rows are
+#: no wider than its columns, so it never averages more than 4 rows per column (a 24 h overview in
+#: 1600 columns from the epochs themselves: 80 ms; from the 16-epoch level: 3 ms).
+COARSE = (4, 16)
+#: The coarse levels kept on disk (the others are made when first needed).
+STORED = (16,)
 #: Below this many cached epochs in a window, :meth:`Spectrogram.page` computes a finer step.
 FINE_BELOW = 40
 #: Columns of a page computed on the fly (at least 40, the issue's floor; at most the pixels).
@@ -135,7 +140,8 @@ class Spectrogram:
         self.first, self.step_s = float(meta["first"]), float(meta["step_s"])
         self.freqs = np.load(path / "freqs.npy")
         self.epochs = np.load(path / "spectrogram.npy", mmap_mode="r")
-        self.coarse = np.load(path / "coarse.npy", mmap_mode="r")
+        self._levels = {1: self.epochs, **{f: np.load(path / f"coarse{f}.npy", mmap_mode="r")
+                                           for f in meta["coarse"]}}
         bands = np.load(path / "bands.npy", mmap_mode="r")
         self.bands = {name: EpochSeries(name, "log10 power", self.first, self.step_s,
                                         _log10(np.asarray(bands[i])))
@@ -149,6 +155,7 @@ class Spectrogram:
         self._pages: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._prefetch: _Prefetcher | None = None
+        self._overview: SpectrumImage | None = None
 
     @property
     def n_epochs(self) -> int:
@@ -168,16 +175,23 @@ class Spectrogram:
     def image(self, t0: float, t1: float, n_cols: int) -> SpectrumImage:
         """The cached epochs in ``n_cols`` columns (the coarse level when a column holds many)."""
         per_col = (t1 - t0) / max(1, n_cols) / self.step_s
-        if per_col >= COARSE:
-            level, step = self.coarse, self.step_s * COARSE
-        else:
-            level, step = self.epochs, self.step_s
+        factor = max([1, *(f for f in COARSE if f <= per_col)])
+        level = self._level(factor)
+        step = self.step_s * factor
         a, b, at = epoch_ranges(self.first, step, level.shape[0], t0, t1, n_cols)
         return SpectrumImage(t0, t1, self.freqs, column_means(level, a, b, at).T)
 
+    def _level(self, factor: int) -> np.ndarray:
+        with self._lock:
+            if factor not in self._levels:
+                self._levels[factor] = block_means(self.epochs, factor)
+            return self._levels[factor]
+
     def overview(self, n_cols: int) -> SpectrumImage:
-        """The whole recording in ``n_cols`` columns."""
-        return self.image(self.first, self.t_end, n_cols)
+        """The whole recording in ``n_cols`` columns (kept: the strip redraws it on every page)."""
+        if self._overview is None or self._overview.n_cols != n_cols:
+            self._overview = self.image(self.first, self.t_end, n_cols)
+        return self._overview
 
     def page(self, t0: float, t1: float, n_cols: int) -> SpectrumImage:
         """The window's spectrogram: the cached epochs when the window holds at least
@@ -385,13 +399,13 @@ def _commit_spectrogram(root: Path, key: str, source: TraceSource, channel: int,
     with np.errstate(divide="ignore", invalid="ignore"):
         epochs = np.ascontiguousarray(np.log10(power[shown]).T, np.float32)  # (n_epochs, n_freq)
     epochs[~np.isfinite(epochs)] = np.nan
-    coarse = block_means(epochs, COARSE)
     limits = percentiles(epochs, *LIMIT_PCT)
     meta = {"format": FORMAT_VERSION, "kind": "spectrogram", "fingerprint": source.fingerprint,
             "channel": int(channel), "params": params.identity(), "first": float(source.time.first),
             "step_s": float(params.step_s), "n_epochs": int(epochs.shape[0]), "bands": list(bands.names),
-            "limit_pct": list(LIMIT_PCT), "limits": list(limits), "coarse": COARSE}
-    files = {"spectrogram.npy": epochs, "coarse.npy": coarse, "freqs.npy": freqs[shown],
+            "limit_pct": list(LIMIT_PCT), "limits": list(limits), "coarse": list(STORED)}
+    files = {"spectrogram.npy": epochs, **{f"coarse{f}.npy": block_means(epochs, f) for f in STORED},
+             "freqs.npy": freqs[shown],
              "bands.npy": bands.absolute.astype(np.float32)}
     return _commit(root, key, files, meta, lambda p: Spectrogram(source, channel, params, p))
 
