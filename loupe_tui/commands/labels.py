@@ -1,11 +1,14 @@
-"""``loupe-tui labels``: inspect and convert interval-label files.
+"""``loupe-tui labels``: inspect, compare and convert interval-label files.
 
 ``labels info FILE`` summarises a file (intervals, states, time per state,
-span, coverage, gaps). ``labels convert IN OUT`` rewrites any readable format
-as any writable one, or exports an EDF+ annotations file (``OUT.edf``). Both
-read the file itself: they neither replay a journal nor load a ``.scored``
-sibling, but ``info`` says when those exist, and what reading left out (an
-EDF's annotations that are not sleep stages).
+span, coverage, gaps, and the sleep statistics when the states are sleep
+stages). ``labels compare A B [C ...]`` measures the agreement of two or more
+scorings of one recording (:mod:`loupe_tui.core.labels.agreement`).
+``labels convert IN OUT`` rewrites any readable format as any writable one,
+or exports an EDF+ annotations file (``OUT.edf``). All read the files
+themselves: they neither replay a journal nor load a ``.scored`` sibling, but
+``info`` says when those exist, and what reading left out (an EDF's
+annotations that are not sleep stages).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loupe_tui.core.timefmt import format_time
+from loupe_tui.core.timefmt import format_time, parse_time
 from loupe_tui.errors import LoupeConfigError
 
 if TYPE_CHECKING:  # imported where used: `loupe-tui --help` must not load polars
@@ -44,7 +47,7 @@ examples:
 """
 
 
-def _add_schema_args(p: argparse.ArgumentParser) -> None:
+def _add_schema_args(p: argparse.ArgumentParser, *, txt_epoch: bool = True) -> None:
     g = p.add_argument_group("column schema (.csv/.htsv/.parquet input; default start_s,end_s,label,note, "
                              "else guessed from the header: onset/start, end/offset, duration, "
                              "label/state/stage/description, note, in any case)")
@@ -58,8 +61,9 @@ def _add_schema_args(p: argparse.ArgumentParser) -> None:
     h = p.add_argument_group(".txt hypnograms (--stages: .edf/.bdf too)")
     h.add_argument("--txt-kind", choices=("auto", "visbrain", "epochs"), default="auto",
                    help="Visbrain bouts or one stage per epoch (default: tell by content)")
-    h.add_argument("--epoch", type=float, default=30.0, metavar="SECONDS",
-                   help="epoch length for epoch-per-line files (default 30)")
+    if txt_epoch:
+        h.add_argument("--epoch", type=float, default=30.0, metavar="SECONDS",
+                       help="epoch length for epoch-per-line files (default 30)")
     h.add_argument("--stages", metavar="CODE=NAME,...",
                    help="stage codes; an empty name means unscored. .txt: the whole mapping (default YASA: "
                         "0=W,1=N1,2=N2,3=N3,4=R,-1=Art,-2= ; starting with a negative code? write "
@@ -75,17 +79,27 @@ def _add_schema_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("labels", help="inspect and convert interval-label files",
-                       description="Inspect and convert interval-label files.")
+    p = sub.add_parser("labels", help="inspect, compare and convert interval-label files",
+                       description="Inspect, compare and convert interval-label files.")
     lsub = p.add_subparsers(dest="labels_command", metavar="SUBCOMMAND")
     lsub.required = True
     info = lsub.add_parser("info", help="summarise a labels file", epilog=_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Print interval count, states, time per state (h:mm:ss and % of "
-                                       "labelled time), total span, coverage and gaps.")
+                                       "labelled time), total span, coverage and gaps, and, when the states "
+                                       "are sleep stages (W N1 N2 N3 R, R&K's W S1..S4 R, or Wake NREM REM), "
+                                       "the sleep statistics: total recording and sleep time, sleep "
+                                       "efficiency, sleep onset and REM latency, WASO, time, % and bouts "
+                                       "per stage.")
     info.add_argument("file", metavar="FILE", help="labels file (.csv, .htsv, .tsv, .parquet, .txt, .edf, .bdf)")
+    g = info.add_argument_group("sleep statistics (printed when the states are sleep stages)")
+    g.add_argument("--lights-off", type=_time_arg, metavar="TIME",
+                   help="start of the total recording time, e.g. 8:30:00 (default: the first label's start)")
+    g.add_argument("--lights-on", type=_time_arg, metavar="TIME",
+                   help="end of the total recording time (default: the last label's end)")
     _add_schema_args(info)
     info.set_defaults(func=run_info)
+    _register_compare(lsub)
     conv = lsub.add_parser("convert", help="convert a labels file to another format", epilog=_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Read IN (any format) and write OUT (.csv, .htsv, .tsv or "
@@ -117,6 +131,47 @@ def register(sub) -> None:
     o.add_argument("--out-label-col", metavar="NAME", help="name of OUT's label column")
     o.add_argument("--out-note-col", metavar="NAME", help="name of OUT's note column ('none': no notes)")
     conv.set_defaults(func=run_convert)
+
+
+def _time_arg(text: str) -> float:
+    try:
+        return parse_time(text)
+    except LoupeConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_COMPARE_EPILOG = """\
+An epoch's state is the state covering most of it (unscored if none). Epochs
+that are artifact (Art, Artifact, Artefact, MT, Movement, Movement time) or
+unscored (?, Unscored, Unknown, Not scored, no label) in any file are left out
+of every number and counted per file. When the files name stages differently,
+R&K is read as AASM (S1 -> N1, S2 -> N2, S3 and S4 -> N3, REM -> R, Wake -> W).
+
+examples:
+  loupe-tui labels compare scorer1.csv scorer2.csv
+  loupe-tui labels compare SC4001EC-Hypnogram.edf rescored.csv --csv disagreements.csv
+  loupe-tui labels compare a.txt b.txt c.txt --epoch 30          # Fleiss' kappa
+"""
+
+
+def _register_compare(lsub) -> None:
+    cmp = lsub.add_parser("compare", help="agreement between two or more scorings of one recording",
+                          epilog=_COMPARE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description="Compare scorings of one recording epoch by epoch: accuracy, Cohen's "
+                                      "kappa (two files) or Fleiss' kappa (three or more), per state "
+                                      "precision/recall/F1 and the confusion matrix of each file against the "
+                                      "first (the reference), time per state in each file, and the intervals "
+                                      "where they disagree.")
+    cmp.add_argument("files", nargs="+", metavar="FILE", help="two or more labels files; the first is the reference")
+    cmp.add_argument("--epoch", type=float, default=None, metavar="SECONDS",
+                     help="epoch length of the comparison (default: the longest of 30, 20, 10, 5, 4, 2, 1 s the "
+                          "files' boundaries fit); also that of epoch-per-line .txt files (default 30)")
+    cmp.add_argument("--csv", metavar="OUT", help="write every disagreeing interval to OUT (.csv)")
+    cmp.add_argument("--force", action="store_true", help="overwrite the --csv file if it exists")
+    cmp.add_argument("--show", type=int, default=10, metavar="N",
+                     help="disagreeing intervals to print (default 10; --csv writes them all)")
+    _add_schema_args(cmp, txt_epoch=False)
+    cmp.set_defaults(func=run_compare)
 
 
 def _none_words(given: dict) -> dict:
@@ -171,22 +226,24 @@ def output_schema_from_args(args: argparse.Namespace, labels, input_format: str)
         raise LoupeConfigError(f"output columns: {exc}") from None
 
 
-def hypnogram_from_args(args: argparse.Namespace, path: str | Path):
+def hypnogram_from_args(args: argparse.Namespace, path: str | Path, strict: bool = True):
     """How to read ``path`` when it is a hypnogram: :class:`HypnogramOptions` for a .txt,
-    :class:`EdfStageOptions` for an .edf/.bdf (None for other formats)."""
+    :class:`EdfStageOptions` for an .edf/.bdf (None for other formats). ``strict``: --stage-names
+    on a file that is not an EDF is an error (``compare`` checks its files together)."""
     from loupe_tui.core.labels.edf_stages import EdfStageOptions
     from loupe_tui.core.labels.formats import format_of
     from loupe_tui.core.labels.hypnogram_txt import YASA_STAGES, HypnogramOptions, parse_stages
 
     fmt = format_of(path)
-    if args.stage_names is not None and fmt != "edf":
+    if args.stage_names is not None and fmt != "edf" and strict:
         raise LoupeConfigError(f"--stage-names: {path} is not an EDF/BDF file (it names EDF+ sleep stages)")
     if fmt == "edf":
         return EdfStageOptions(names=args.stage_names or "aasm",
                                stages=parse_stages(args.stages) if args.stages else ())
     if fmt == "txt":
         stages = parse_stages(args.stages) if args.stages else YASA_STAGES
-        return HypnogramOptions(kind=args.txt_kind, epoch_s=args.epoch, stages=stages, t0=args.t0)
+        return HypnogramOptions(kind=args.txt_kind, epoch_s=30.0 if args.epoch is None else args.epoch,
+                                stages=stages, t0=args.t0)
     return None
 
 
@@ -217,6 +274,14 @@ def run_info(args: argparse.Namespace) -> int:
                        f"{format_time(g1 - g0)} at {format_time(g0)}-{format_time(g1)}")
         else:
             out.append("gaps        none")
+    from loupe_tui.core.labels.sleep_stats import sleep_statistics
+
+    stats = sleep_statistics(labels, args.lights_off, args.lights_on)
+    if stats is not None:
+        out += stats.lines()
+    elif args.lights_off is not None or args.lights_on is not None:
+        out.append("note        no sleep statistics: the states are not sleep stages, or no label is between "
+                   "--lights-off and --lights-on")
     out += [f"note        {m}" for m in labels.messages]
     for p, what in ((sibling_path(path), "saved scoring"), (journal_path_for(path), "unsaved edits")):
         if p.exists() and p != path:
@@ -253,6 +318,155 @@ def run_convert(args: argparse.Namespace) -> int:
     print(f"wrote {len(labels)} intervals to {dst}" + (f" (read {src.name} as {describe_schema(schema)})"
                                                        if schema is not None else ""))
     return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from loupe_tui.core.labels import IntervalLabelSet
+    from loupe_tui.core.labels.agreement import compare
+    from loupe_tui.core.labels.formats import format_of
+
+    paths = [Path(f) for f in args.files]
+    if len(paths) < 2:
+        raise LoupeConfigError(f"labels compare: give two or more label files to compare (got {paths[0]})")
+    if args.stage_names is not None and not any(format_of(p) == "edf" for p in paths):
+        raise LoupeConfigError("--stage-names: none of the files is an EDF/BDF file (it names EDF+ sleep stages)")
+    out_csv = _csv_target(Path(args.csv), paths, args.force) if args.csv else None
+    sets = [IntervalLabelSet.read(p, schema_from_args(args, p), hypnogram=hypnogram_from_args(args, p, strict=False))
+            for p in paths]
+    result = compare(sets, _display_names(paths), args.epoch)
+    out = compare_report(result, max(0, args.show))
+    out += [f"note        {m}" for labels in sets for m in labels.messages]
+    print("\n".join(out))
+    if out_csv is not None:
+        _write_disagreements(out_csv, result)
+        print(f"wrote {len(result.disagreements)} disagreeing intervals to {out_csv}")
+    return 0
+
+
+def _display_names(paths: list[Path]) -> list[str]:
+    """File names, or the paths as given where two files share a name."""
+    names = [p.name for p in paths]
+    return [p.name if names.count(p.name) == 1 else str(p) for p in paths]
+
+
+def _csv_target(out: Path, inputs: list[Path], force: bool) -> Path:
+    if any(out.resolve() == p.resolve() for p in inputs):
+        raise LoupeConfigError(f"{out}: is one of the compared files; choose another --csv path")
+    if out.exists() and not force:
+        raise LoupeConfigError(f"{out}: exists; pass --force to overwrite it")
+    if out.exists() and out.is_dir():
+        raise LoupeConfigError(f"{out}: is a folder; --csv needs a file name")
+    return out
+
+
+def _write_disagreements(out: Path, result) -> None:
+    import csv
+    import io
+
+    from loupe_tui.core.fsutil import atomic_write_bytes
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["start_s", "end_s", "epochs", *result.grid.files])
+    for d in result.disagreements:
+        w.writerow([d.start, d.end, d.n_epochs, *d.states])
+    try:
+        atomic_write_bytes(out, buf.getvalue().encode())
+    except OSError as exc:
+        raise LoupeConfigError(f"{out}: cannot write ({exc.strerror or exc})") from None
+
+
+def compare_report(result, show: int = 10) -> list[str]:
+    """The lines ``labels compare`` prints for an :class:`~loupe_tui.core.labels.agreement.Agreement`;
+    files are lettered A, B, C ... (A: the reference), ``show`` disagreements are listed."""
+    g = result.grid
+    letters = [chr(ord("A") + i) if i < 26 else f"F{i + 1}" for i in range(len(g.files))]
+    out = [f"{letter:<11} {name}" + (" (reference)" if i == 0 else "")
+           for i, (letter, name) in enumerate(zip(letters, g.files))]
+    renamed = [f"{letter}: " + ", ".join(f"{a} -> {b}" for a, b in ren.items())
+               for letter, ren in zip(letters, g.renamed) if ren]
+    if renamed:
+        out.append(f"names       renamed to compare them: {'; '.join(renamed)}")
+    end = g.t0 + g.n_epochs * g.epoch_s
+    out.append(f"epochs      {g.n_epochs} of {g.epoch_s:g} s, {format_time(g.t0)} .. {format_time(end)}; "
+               f"{result.n_compared} compared")
+    kinds = [f"{kind}: " + ", ".join(used) for kind in ("artifact", "unscored")
+             if (used := [f"{name} in {letter}" for letter, ex in zip(letters, g.excluded)
+                          for name, k in ex.items() if k == kind])]
+    left = g.n_epochs - result.n_compared
+    out.append("left out    " + (f"{left} epochs, artifact or unscored in some file" if left else "none")
+               + (f" ({'; '.join(kinds)})" if kinds else ""))
+    if result.n_compared:
+        agree = round(result.accuracy * result.n_compared)
+        everyone = "" if len(g.files) == 2 else f", all {len(g.files)} files"
+        out += [f"accuracy    {100 * result.accuracy:.1f}% ({agree} of {result.n_compared} epochs agree{everyone})",
+                f"kappa       {_num(result.kappa)} ({result.kappa_name})"]
+        for pair, letter in zip(result.pairs, letters[1:]):
+            if len(g.files) > 2:
+                out.append(f"{letter} against A   accuracy {100 * pair.accuracy:.1f}%, Cohen's kappa "
+                           f"{_num(pair.kappa)}")
+            out += _pair_tables(pair, "A", letter)
+    else:
+        out.append("accuracy    nothing to compare: every epoch is artifact or unscored in some file")
+    out += _time_table(result, letters)
+    out += _disagreement_lines(result, letters, show)
+    return out
+
+
+def _num(x: float) -> str:
+    return "-" if x != x else f"{x:.3f}"
+
+
+def _pair_tables(pair, ref: str, other: str) -> list[str]:
+    """Per-state precision/recall/F1 and the confusion matrix (counts, then % of each row)."""
+    states = pair.states
+    w = max(5, *(len(s) for s in states))
+    out = [f"per state ({other} against {ref} as the reference)",
+           f"  {'state':<{w}}  precision  recall     F1  epochs in {ref}  epochs in {other}"]
+    predicted = pair.confusion.sum(axis=0)
+    for k, s in enumerate(states):
+        out.append(f"  {s:<{w}}  {_num(pair.precision[k]):>9}  {_num(pair.recall[k]):>6}  {_num(pair.f1[k]):>5}"
+                   f"  {pair.support[k]:>11}  {predicted[k]:>11}")
+    corner = f"{ref}\\{other}"
+    w = max(w, len(corner))
+    cw = max(6, *(len(s) for s in states))
+    head = f"  {corner:<{w}}" + "".join(f"  {s:>{cw}}" for s in states)
+    out += [f"confusion matrix (rows: {ref}, columns: {other}), epochs", head]
+    out += [f"  {s:<{w}}" + "".join(f"  {n:>{cw}}" for n in row) for s, row in zip(states, pair.confusion.tolist())]
+    out += [f"confusion matrix, % of each row (of {ref}'s epochs of that state)", head]
+    out += [f"  {s:<{w}}" + "".join(f"  {'-' if p != p else f'{p:.1f}%':>{cw}}" for p in row)
+            for s, row in zip(states, pair.row_percent.tolist())]
+    return out
+
+
+def _time_table(result, letters: list[str]) -> list[str]:
+    """Time per state in each file, from its epochs (artifact and unscored rows when there are any)."""
+    g = result.grid
+    counts = result.epochs_per_state()
+    rows = list(g.states) + ["artifact", "unscored"]
+    w = max(len(r) for r in rows)
+    out = ["time per state (from the epochs)", f"  {'state':<{w}}" + "".join(f"  {x:>9}" for x in letters)]
+    for k, name in enumerate(rows):
+        if k >= len(g.states) and not counts[:, k].any():
+            continue
+        out.append(f"  {name:<{w}}" + "".join(f"  {format_time(n * g.epoch_s):>9}" for n in counts[:, k].tolist()))
+    return out
+
+
+def _disagreement_lines(result, letters: list[str], show: int) -> list[str]:
+    found = result.disagreements
+    if not found:
+        return ["disagreements none"]
+    n = sum(d.n_epochs for d in found)
+    shown = found[:show]
+    which = "" if not shown else ": all" if len(shown) == len(found) else f"; the first {len(shown)}"
+    out = [f"disagreements {len(found)} intervals, {n} epochs ({format_time(n * result.grid.epoch_s)}){which}"]
+    w = max(len(s) for s in result.grid.states)
+    for d in shown:
+        states = "  ".join(f"{letter} {s:<{w}}" for letter, s in zip(letters, d.states)).rstrip()
+        epochs = f"{d.n_epochs} epoch" + ("s" if d.n_epochs > 1 else "")
+        out.append(f"  {format_time(d.start):>9} .. {format_time(d.end):<9} {epochs:<9} {states}")
+    return out
 
 
 def _refuse_recording(dst: Path) -> None:
