@@ -1,6 +1,6 @@
 """Interval labels: the label set and everything it is made of, in one package.
 
-``from loupe_tui.cor  e.labels import IntervalLabelSet`` is the entry point;
+``from loupe_tui.core.labels import IntervalLabelSet`` is the entry point;
 the modules below are its parts, each with one concern:
 
 ===================  ===============================================================
@@ -21,6 +21,8 @@ module               concern
 ``edf_annotations``  the annotations of an EDF+/BDF+ file (header and TALs only)
 ``edf_stages``       sleep-stage annotations <-> labels: the stage map (AASM, R&K)
 ``edf_export``       labels written as an EDF+ annotations file (edfio)
+``agreement``        scorings on one epoch grid: kappa, confusion, disagreements
+``sleep_stats``      the sleep statistics labs report (TST, efficiency, latencies, WASO)
 ===================  ===============================================================
 
 Nothing here imports :mod:`loupe_tui.io`: label files are the labels' own
