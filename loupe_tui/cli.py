@@ -16,12 +16,12 @@ import logging
 import os
 import sys
 
-from loupe_tui.commands import demo, keymap, labels, snapshot, video
+from loupe_tui.commands import demo, keymap, labels, snapshot, suggest, video
 from loupe_tui.commands import open as open_command
 from loupe_tui.errors import LoupeError
 
 # Order is the order shown in --help.
-COMMAND_MODULES = (open_command, demo, labels, keymap, snapshot, video)
+COMMAND_MODULES = (open_command, demo, labels, keymap, snapshot, suggest, video)
 
 
 def build_parser() -> argparse.ArgumentParser:

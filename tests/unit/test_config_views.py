@@ -372,7 +372,7 @@ def test_validate_view_configs_accepts_one_or_a_list():
     (lambda: [TraceConfig(make_da()), spikes()], r"^configs\[1\]: got a bare DataFrame: wrap it in a Config, e.g. RasterConfig"),
     (lambda: make_da().to_dataset(), r"^configs\[0\]: got an xarray.Dataset"),
     (lambda: [], r"^configs: nothing to view"),
-    (lambda: "data.zarr", r"^configs\[0\]: expected TraceConfig, HeatmapConfig, RasterConfig or Zip, got str"),
+    (lambda: "data.zarr", r"^configs\[0\]: expected TraceConfig, HeatmapConfig, RasterConfig, Zip or SpectrogramConfig, got str"),
     (lambda: [Zip([TraceConfig(make_da())], on="syn_id"), Zip([TraceConfig(make_da())], on="syn_id")],
      r"^configs\[1\]: only one Zip per window"),
     (lambda: [Zip([TraceConfig(make_da())], on="syn_id"), TraceConfig(make_da())],
