@@ -166,17 +166,38 @@ def _epoch_codes(labels, names: list[str], renamed: dict[str, str], states: tupl
     by_name = {n: len(states) if (kind := excluded_kind(n)) == ARTIFACT else -1 if kind == UNSCORED
                else index[renamed.get(n, n)] for n in set(names)}
     column = np.array([by_name[n] for n in names], dtype=np.int64)
-    cover = np.zeros((len(edges) - 1, len(states) + 2))     # states..., artifact, unlabelled
-    for c in range(len(states) + 1):
+    cover = epoch_cover(starts, ends, column, len(states) + 1, edges)   # states..., artifact, unlabelled
+    best, tie = majority(cover, epoch_s)
+    codes = np.where(best == len(states), ARTIFACT_CODE, best)
+    return np.where(tie | (best == len(states) + 1), UNSCORED_CODE, codes)
+
+
+def epoch_cover(starts: np.ndarray, ends: np.ndarray, column: np.ndarray, n_columns: int,
+                edges: np.ndarray) -> np.ndarray:
+    """How long each candidate covers each epoch: ``(n_epochs, n_columns + 1)`` seconds.
+
+    ``[starts[i], ends[i])`` (sorted, disjoint) counts for candidate ``column[i]`` (-1: for none);
+    epoch ``k`` is ``[edges[k], edges[k + 1])``; the last column is the time no candidate covers.
+    Shared by ``labels compare`` and the suggestions' training targets (one rule for both).
+    """
+    starts, ends = np.asarray(starts, float), np.asarray(ends, float)
+    column = np.asarray(column, np.int64)
+    cover = np.zeros((len(edges) - 1, n_columns + 1))
+    for c in range(n_columns):
         mine = column == c
         if mine.any():
             cover[:, c] = np.diff(_covered_before(starts[mine], ends[mine], edges))
-    cover[:, -1] = epoch_s - cover[:, :-1].sum(axis=1)
+    cover[:, -1] = np.diff(edges) - cover[:, :-1].sum(axis=1)
+    return cover
+
+
+def majority(cover: np.ndarray, epoch_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per epoch, the column covering most of it and whether two columns tie for that."""
     best = np.argmax(cover, axis=1)
+    if cover.shape[1] < 2:
+        return best, np.zeros(len(best), bool)
     top2 = np.sort(cover, axis=1)[:, -2:]
-    tie = top2[:, 1] - top2[:, 0] <= 1e-6 * epoch_s
-    codes = np.where(best == len(states), ARTIFACT_CODE, best)
-    return np.where(tie | (best == len(states) + 1), UNSCORED_CODE, codes)
+    return best, top2[:, 1] - top2[:, 0] <= 1e-6 * epoch_s
 
 
 def _covered_before(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -8,10 +8,9 @@ or on which two candidates tie, has no target (-1) and is neither trained on
 nor counted. An epoch whose majority label is not among ``states`` (an
 artifact state the model is not asked to suggest) has no target either.
 
-This is the suggestions' own small helper: ``core/labels/agreement`` applies
-the same rule on its own grid (anchored at the first label, not the
-recording's first sample) in a private function; when core offers it on a
-given grid, this module should call it.
+The coverage and the majority are ``core/labels/agreement``'s (``epoch_cover``,
+``majority``): one rule for ``labels compare`` and the suggestions, here on the
+recording's grid.
 """
 
 from __future__ import annotations
@@ -21,9 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Tolerance (in epochs) for boundaries that sit on the grid up to rounding.
-_EPS = 1e-9
-
+from loupe_tui.core.labels.agreement import epoch_cover, majority
 
 @dataclass(frozen=True, eq=False)
 class EpochTargets:
@@ -85,32 +82,12 @@ def epoch_targets(starts: np.ndarray, ends: np.ndarray, codes: np.ndarray, names
     -------
     EpochTargets
     """
-    starts = np.asarray(starts, np.float64)
-    ends = np.asarray(ends, np.float64)
-    codes = np.asarray(codes, np.int64)
     names = [str(n) for n in names]
     n_epochs = int(n_epochs)
-    cover = np.zeros((n_epochs + 1, max(1, len(names))), np.float64)
-    full = np.zeros((n_epochs + 2, max(1, len(names))), np.float64)   # difference array of whole epochs
-    a = np.clip((starts - first) / step, 0.0, n_epochs)
-    b = np.clip((ends - first) / step, 0.0, n_epochs)
-    keep = b > a + _EPS
-    a, b, c = a[keep], b[keep], codes[keep]
-    ka = np.floor(a + _EPS).astype(np.int64)                 # first epoch touched
-    kb = np.maximum(np.ceil(b - _EPS).astype(np.int64) - 1, ka)  # last epoch touched
-    one = ka == kb
-    np.add.at(cover, (ka[one], c[one]), b[one] - a[one])
-    many = ~one
-    np.add.at(cover, (ka[many], c[many]), (ka[many] + 1) - a[many])
-    np.add.at(cover, (kb[many], c[many]), b[many] - kb[many])
-    np.add.at(full, (ka[many] + 1, c[many]), 1.0)
-    np.add.at(full, (kb[many], c[many]), -1.0)
-    cover = cover[:n_epochs] + np.cumsum(full, axis=0)[:n_epochs]
-    unlabelled = 1.0 - cover.sum(axis=1, keepdims=True)
-    cover = np.concatenate([cover, unlabelled], axis=1)         # the last candidate: no label
-    best = np.argmax(cover, axis=1)
-    top2 = np.sort(cover, axis=1)[:, -2:] if cover.shape[1] > 1 else np.zeros((n_epochs, 2))
-    labelled = (best < cover.shape[1] - 1) & (top2[:, 1] - top2[:, 0] > 1e-6)
+    edges = first + step * np.arange(n_epochs + 1, dtype=np.float64)
+    cover = epoch_cover(starts, ends, codes, len(names), edges)      # names..., unlabelled
+    best, tie = majority(cover, step)
+    labelled = (best < len(names)) & ~tie
     if states is None:
         order = best[labelled]
         _, first_at = np.unique(order, return_index=True)
