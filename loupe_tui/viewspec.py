@@ -12,6 +12,7 @@ Spec layout (all JSON)::
      "states": [[name, [r, g, b, a]], ...],           # hypnogram rows, in order
      "videos": [{"name", "video_paths", "frame_times_paths", "correction", "max_frame_distance_s"}],
      "events": [{"cls", "times": NPY, "color", "line_style", "line_width"}],
+     "spectral": [SPECTRAL, ...],                     # spectral views (optional; issue 13)
      "options": {...}}                                # initial SetViewOption values
 
     traces/dense PANEL: {"kind", "source": SRC, "names", "colors", "order_values",
@@ -24,6 +25,10 @@ Spec layout (all JSON)::
     raster PANEL:   {"kind": "raster", "title", "data": NPZ (times, rows, colors), "row_labels"}
     SRC:            {"array": {"path", "group", "variable", "isel", "dims"}, "time": {"n", "t0", "fs"|"times"},
                      "dims", "order", "names", "fingerprint"}
+    SPECTRAL:       {"source": SRC (every channel), "channel": int|null, "emg_channel": int|null,
+                     "params": SpectralParams.identity(), "page_window_s", "emg_band": [lo, hi],
+                     "epoch_s", "names": [eeg|null, emg|null], "cmap"}
+                    (the window opens the cached estimates beside the pyramids, building them if missing)
 
 See ``docs/protocol.md``.
 """
@@ -41,6 +46,8 @@ from loupe_tui.config import GlobalEventsConfig, HeatmapConfig, RasterConfig, Tr
 from loupe_tui.core.colors import LABEL_SHADING_ALPHA, RGBA, parse_color
 from loupe_tui.io.pyramid import Pyramid, default_cache_dir
 from loupe_tui.io.source import TimeAxis
+from loupe_tui.io.spectral import SpectralParams
+from loupe_tui.io.spectral.cache import EmgLevel, Spectrogram, open_or_build
 from loupe_tui.io.xarray_layout import other_dims, sort_order
 from loupe_tui.io.xarray_source import XarraySource
 from loupe_tui.spec_sources import describe_array, describe_time, open_array, open_time, save_array
@@ -54,7 +61,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
 
 
 def build_spec(configs, *, labels_states_colors, videos=None, global_events=None, options=None,
-               cache_dir, pyramid_cache=None) -> dict:
+               cache_dir, pyramid_cache=None, spectral=None, epoch_s=None) -> dict:
     """Describe the view for the GL window (JSON-able).
 
     Parameters
@@ -72,7 +79,12 @@ def build_spec(configs, *, labels_states_colors, videos=None, global_events=None
         Session cache: in-memory arrays, irregular time axes, markers and
         events are written here once (by content hash).
     pyramid_cache : path, optional
-        Pyramid cache shared by both processes (default :func:`default_cache_dir`).
+        Pyramid cache shared by both processes (default :func:`default_cache_dir`); the
+        spectral estimates are cached in its ``spectral/`` folder.
+    spectral : list of SpectrogramConfig, optional
+        Spectral views (spectrogram, band powers, EMG level), drawn below the panels.
+    epoch_s : float, optional
+        The session's epoch (s); required with ``spectral`` (the estimates' step).
 
     Returns
     -------
@@ -99,6 +111,7 @@ def build_spec(configs, *, labels_states_colors, videos=None, global_events=None
                     spans.append((float(np.min(p.times)), float(np.max(p.times))))
         else:
             raise TypeError(f"build_spec: cannot show {type(cfg).__name__}")
+    spans += [_span(cfg.source.time) for cfg in spectral or []]
     opts = {k: dict(v) for k, v in DEFAULT_OPTIONS.items()}
     for target, vals in (options or {}).items():
         opts.setdefault(target, {}).update(vals)
@@ -110,6 +123,7 @@ def build_spec(configs, *, labels_states_colors, videos=None, global_events=None
         "states": [[name, list(rgba)] for name, rgba in _state_colors(labels_states_colors)],
         "videos": [_video(v) for v in (videos or [])],
         "events": _events(global_events, cache_dir) if global_events is not None else [],
+        "spectral": _spectral(spectral or [], epoch_s, cache_dir),
         "options": opts,
     }
 
@@ -206,12 +220,12 @@ def _zip_panel(z: Zip, cache_dir: Path) -> dict:
 def _heatmap_panel(p, cache_dir: Path) -> dict:
     da = p.source.data_array
     dims = other_dims(da)
-    return {"kind": "heatmap", "source": _source(p.source, dims, _heatmap_order(p.source, dims), cache_dir),
+    return {"kind": "heatmap", "source": _source(p.source, dims, _source_order(p.source, dims), cache_dir),
             "title": p.title, "cmap": p.cmap, "vmin": float(p.vmin), "vmax": float(p.vmax),
             "decim_method": p.decim_method}
 
 
-def _heatmap_order(src: XarraySource, dims) -> list[int]:
+def _source_order(src: XarraySource, dims) -> list[int]:
     # The source's row order is private to it; the names it exposes are in that
     # order, so recover the order from them.
     from loupe_tui.io.xarray_layout import trace_labels
@@ -244,6 +258,22 @@ def _events(ev: GlobalEventsConfig, cache_dir: Path) -> list[dict]:
             for cls, style, times in ev.events()]
 
 
+def _spectral(configs, epoch_s, cache_dir: Path) -> list[dict]:
+    if configs and epoch_s is None:
+        raise ValueError("build_spec: spectral views need the session's epoch_s")
+    out = []
+    for cfg in configs:
+        src = cfg.source
+        dims = other_dims(src.data_array)
+        params = cfg.params(float(epoch_s))
+        eeg, emg = cfg.channels
+        out.append({"source": _source(src, dims, _source_order(src, dims), cache_dir),
+                    "channel": eeg, "emg_channel": emg, "params": params.identity(),
+                    "page_window_s": float(params.page_window_s), "emg_band": list(params.emg_band),
+                    "epoch_s": float(epoch_s), "names": list(cfg.names), "cmap": cfg.cmap})
+    return out
+
+
 # ------------------------------------------------------------------ render side
 @dataclass(eq=False)
 class OpenSource:
@@ -258,6 +288,24 @@ class OpenSource:
 
 
 @dataclass(eq=False)
+class OpenSpectral:
+    """A spectral entry of the spec, opened: the recording and its cached estimates."""
+
+    spec: dict
+    source: Any               # the XarraySource, or what the window reads it through
+    spectrogram: Spectrogram | None
+    emg: EmgLevel | None
+
+    @property
+    def eeg_name(self) -> str | None:
+        return self.spec.get("names", [None, None])[0]
+
+    @property
+    def emg_name(self) -> str | None:
+        return self.spec.get("names", [None, None])[1]
+
+
+@dataclass(eq=False)
 class OpenPanel:
     """A panel of the spec with its sources opened (``sources[0]`` is the main one)."""
 
@@ -265,6 +313,7 @@ class OpenPanel:
     spec: dict
     sources: list[OpenSource] = field(default_factory=list)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    spectral: OpenSpectral | None = None    # the spectral panels' estimates
 
 
 @dataclass(eq=False)
@@ -277,17 +326,48 @@ class OpenSession:
     events: list[dict]
     videos: list[dict]
     options: dict
+    spectral: list[OpenSpectral] = field(default_factory=list)
+
+
+def open_reader(desc: dict) -> XarraySource:
+    """Open one SRC of a spec as a lazy reader (no pyramid)."""
+    da = open_array(desc["array"])
+    return XarraySource(da, open_time(desc["time"]), desc["dims"], order=desc["order"], names=desc["names"],
+                        where=str(desc["array"].get("path")), fingerprint=desc.get("fingerprint"))
 
 
 def open_source(desc: dict, pyramid_cache: str | Path, progress: Callable | None = None) -> OpenSource:
     """Open one SRC of a spec: the array (lazy), its time axis and its pyramid (built if missing)."""
-    da = open_array(desc["array"])
-    src = XarraySource(da, open_time(desc["time"]), desc["dims"], order=desc["order"], names=desc["names"],
-                       where=str(desc["array"].get("path")), fingerprint=desc.get("fingerprint"))
+    src = open_reader(desc)
     return OpenSource(src, Pyramid.open_or_build(src, pyramid_cache, progress=progress))
 
 
-def open_spec(spec: Mapping, progress: Callable | None = None) -> OpenSession:
+def spectral_params(entry: Mapping) -> SpectralParams:
+    """The :class:`SpectralParams` a spectral entry of the spec was built with (same cache key)."""
+    ident = dict(entry["params"])
+    ident["bands"] = {k: tuple(v) for k, v in ident["bands"].items()}
+    return SpectralParams(**ident, page_window_s=entry.get("page_window_s"),
+                          emg_band=tuple(entry.get("emg_band", (20.0, 50.0))))
+
+
+def open_spectral(entry: Mapping, pyramid_cache: str | Path, progress: Callable | None = None,
+                  reader: Callable | None = None) -> OpenSpectral:
+    """Open one spectral entry: its source (no pyramid: the views read the spectral cache) and the
+    cached spectrogram and EMG level in ``<pyramid_cache>/spectral`` (built here if missing).
+
+    ``reader(source)``, when given, is what the estimates read the samples through (a short
+    window's spectrogram is computed from them): the GL window passes a chunk cache."""
+    src = open_reader(entry["source"])
+    if reader is not None:
+        src = reader(src)
+    eeg, emg = (None if entry.get(k) is None else int(entry[k]) for k in ("channel", "emg_channel"))
+    sg, level = open_or_build(src, eeg, emg, spectral_params(entry), float(entry["epoch_s"]), pyramid_cache,
+                              progress)
+    return OpenSpectral(dict(entry), src, sg, level)
+
+
+def open_spec(spec: Mapping, progress: Callable | None = None, spectral_reader: Callable | None = None
+              ) -> OpenSession:
     """Open every source of ``spec`` (render side).
 
     Parameters
@@ -295,7 +375,9 @@ def open_spec(spec: Mapping, progress: Callable | None = None) -> OpenSession:
     spec : dict
         What :func:`build_spec` returned.
     progress : callable(fraction, message), optional
-        Passed to pyramid builds (a missing pyramid is built here).
+        Passed to pyramid and spectral builds (a missing cache is built here).
+    spectral_reader : callable(source) -> source, optional
+        What the spectral views read samples through (:func:`open_spectral`).
     """
     if spec.get("version") != SPEC_VERSION:
         raise ValueError(f"session spec version {spec.get('version')!r}, this window reads {SPEC_VERSION}")
@@ -316,5 +398,6 @@ def open_spec(spec: Mapping, progress: Callable | None = None) -> OpenSession:
         panels.append(op)
     events = [dict(e, times=np.load(e["times"])) for e in spec.get("events", [])]
     states = [(str(s), tuple(int(x) for x in c)) for s, c in spec.get("states", [])]
+    spectral = [open_spectral(e, cache, progress, spectral_reader) for e in spec.get("spectral", [])]
     return OpenSession(panels, states, tuple(spec.get("span", (0.0, 1.0))), events,
-                       list(spec.get("videos", [])), dict(spec.get("options", {})))
+                       list(spec.get("videos", [])), dict(spec.get("options", {})), spectral)

@@ -10,6 +10,7 @@ offscreen for the terminal instead (:mod:`render.offscreen`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -38,4 +39,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Out without the interpreter's shutdown: a daemon thread still inside native code (the
+    # spectrogram's page and prefetch threads in scipy.fft or a zarr codec) is ended there with a
+    # forced unwind, which C++ turns into abort() (exit code -6 instead of 0, one quit in four).
+    # Everything the window owns is closed by then (render.loop.run).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

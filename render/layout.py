@@ -8,11 +8,14 @@
     | names |  panel 0 (traces ...)           |  (placeholder)|
     | names |  panel 1 ...                    |              |
     |       |                                 |--------------|
+    |       |                                 |  spectrum    |
     |       |  time axis                      |  hypnogram   |
     +-----------------------------------------+--------------+
 
 All plot panels share one x range (the data area), so the cursor, the
-selection, label overlays and the time axis line up across them.
+selection, label overlays and the time axis line up across them. A panel
+of weight 0 is collapsed (hidden): no height and no gap. The whole-recording
+spectrogram (``overview``) sits just above the hypnogram.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class Layout:
         the first panel to the bottom of the last.
     panels : list of Rect
         One per plot panel, full width including the name gutter.
-    strip, axis, video, hypnogram : Rect or None
+    strip, axis, video, hypnogram, overview : Rect or None
     """
 
     size: tuple[int, int]
@@ -70,6 +73,7 @@ class Layout:
     axis: Rect
     video: Rect | None
     hypnogram: Rect | None
+    overview: Rect | None = None
 
     def data_rect(self, i: int) -> Rect:
         """The data part of panel ``i`` (without the name gutter)."""
@@ -78,7 +82,8 @@ class Layout:
 
 
 def compute_layout(width: int, height: int, weights: list[tuple[float, float]], *, strip: bool = True,
-                   side: bool = True, hypnogram: bool = True, video_below: bool = False) -> Layout:
+                   side: bool = True, hypnogram: bool = True, video_below: bool = False,
+                   overview: bool = False) -> Layout:
     """Lay out the window.
 
     Parameters
@@ -96,6 +101,8 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
     video_below : bool
         Put the videos in a band under the plots (full left width) instead of
         the right column; the hypnogram then has the right column to itself.
+    overview : bool
+        Reserve the whole-recording spectrogram strip just above the hypnogram.
     """
     side_w = int(min(max(0.25 * width, 200), 480)) if side and width >= 480 else 0
     left_w = width - side_w
@@ -108,28 +115,43 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
         y += STRIP_H + 4
     video_band = int(min(max(0.3 * height, 160), 360)) if video_below else 0
     bottom = height - AXIS_H - video_band
-    avail = max(bottom - y - GAP * max(len(weights) - 1, 0), 1)
-    heights = _split(avail, weights)
+    shown = [i for i, (w, _) in enumerate(weights) if w > 0]
+    avail = max(bottom - y - GAP * max(len(shown) - 1, 0), 1)
+    heights = dict(zip(shown, _split(avail, [weights[i] for i in shown])))
     panels = []
-    for h in heights:
+    for i in range(len(weights)):
+        h = heights.get(i, 0)
         panels.append(Rect(0, y, left_w, h))
-        y += h + GAP
-    top = panels[0].y if panels else TOP
-    data = Rect(x0, top, data_w, max((panels[-1].y1 if panels else bottom) - top, 1))
+        y += h + GAP if h else 0
+    live = [panels[i] for i in shown]
+    top = live[0].y if live else TOP
+    data = Rect(x0, top, data_w, max((live[-1].y1 if live else bottom) - top, 1))
     axis = Rect(x0, bottom, data_w, AXIS_H)
-    video = hyp = None
+    video = hyp = ov = None
     if video_band:
         video = Rect(x0, bottom + AXIS_H + 4, data_w, video_band - 8)
     if side_w:
-        if video_band:  # the right column is the hypnogram's alone
+        ov_h = overview_height(height) if overview else 0
+        if video_band:  # the right column is the overview's and the hypnogram's alone
+            if ov_h:
+                ov = Rect(left_w + 4, TOP, side_w - 10, ov_h)
             if hypnogram:
-                hyp = Rect(left_w + 4, TOP, side_w - 10, height - TOP - 4)
+                y_hyp = TOP + (ov_h + 4 if ov_h else 0)
+                hyp = Rect(left_w + 4, y_hyp, side_w - 10, height - y_hyp - 4)
         else:
             hyp_h = int(min(max(0.3 * height, 110), 280)) if hypnogram else 0
-            video = Rect(left_w + 4, TOP, side_w - 10, height - TOP - hyp_h - (8 if hyp_h else 4))
+            below = (hyp_h + 4 if hyp_h else 0) + (ov_h + 4 if ov_h else 0)
+            video = Rect(left_w + 4, TOP, side_w - 10, height - TOP - below - 4)
             if hyp_h:
                 hyp = Rect(left_w + 4, height - hyp_h - 4, side_w - 10, hyp_h)
-    return Layout((width, height), data, panels, strip_rect, axis, video, hyp)
+            if ov_h:
+                ov = Rect(left_w + 4, height - below, side_w - 10, ov_h)
+    return Layout((width, height), data, panels, strip_rect, axis, video, hyp, ov)
+
+
+def overview_height(height: int) -> int:
+    """Pixels of the whole-recording spectrogram strip (about 7 % of the window)."""
+    return int(min(max(0.07 * height, 40), 90))
 
 
 def _split(total: float, weights: list[tuple[float, float]]) -> list[int]:

@@ -101,7 +101,8 @@ class ViewState:
             if self.options_changed:
                 cur.update(msg.options)
                 self.dirty.add("options")
-                if msg.target in ("label_strip", "hypnogram") and "visible" in self.options_changed:
+                if msg.target in ("label_strip", "hypnogram", "spectral_overview") and \
+                        "visible" in self.options_changed:
                     self.dirty.add("layout")
                 if msg.target == "video" and "position" in self.options_changed:
                     self.dirty.add("layout")

@@ -2,8 +2,9 @@
 
 :class:`Window` owns the VisPy canvas, the :class:`~render.state.ViewState`,
 the plot panels (built from the session spec through
-:data:`render.panels.PANEL_KINDS`) and the fixed parts (label strip,
-overlays, cursor and selection, time axis, hypnogram, videos).
+:data:`render.panels.PANEL_KINDS`, the spectral views' after the spec's) and
+the fixed parts (label strip, overlays, cursor and selection, time axis, the
+whole-recording spectrogram, hypnogram, videos).
 It applies command messages, fetches data only when the window moved, and
 draws only when something changed (a message that repeats what is shown
 draws nothing; nothing is drawn before the first messages). A frame never
@@ -29,15 +30,18 @@ from loupe_tui import protocol as P
 from loupe_tui.viewspec import OpenSession, open_spec
 from render.canvas_size import CanvasSize
 from render.layout import Layout, Rect, compute_layout
-from render.panels import make_panel
+from render.panels import make_panel, spectral_ops
 from render.panels.base import Frame, Panel
 from render.panels.events import EventLines
 from render.panels.hypnogram import Hypnogram
 from render.panels.labels import LabelLayers
 from render.panels.marks import Marks
+from render.panels.spectral_overview import SpectralOverview
+from render.panels.spectrogram import SpectrogramPanel
 from render.panels.time_axis import TimeAxis
 from render.panels.video import VideoPanel
 from render.present import SwapPresenter
+from render.prep.chunk_cache import ChunkCache
 from render.state import PlaybackClock, ViewState
 from render.visuals.text import Labels, set_dpi
 
@@ -45,8 +49,12 @@ PANEL_RGBA = (22, 22, 28, 255)
 BACKGROUND = tuple(c / 255 for c in PANEL_RGBA)  # one colour: no full-window background pass to fill
 #: The first frame of a session with videos waits at most this long for their frame at the cursor.
 FIRST_FRAME_VIDEO_WAIT_S = 2.0
+#: While a panel fetches data off the GL thread, the loop looks for it this often.
+PANEL_POLL_S = 0.005
+#: A snapshot waits at most this long for such data.
+SNAPSHOT_PANEL_WAIT_S = 10.0
 GLOBAL_TARGETS = ("label_overlays", "label_strip", "hypnogram", "epochs", "cursor", "selection", "events",
-                  "ruler", "time_axis")
+                  "ruler", "time_axis", "spectral_overview")
 
 
 class Window:
@@ -70,6 +78,7 @@ class Window:
         self.marks = Marks()
         self.axis = TimeAxis()
         self.hypnogram = Hypnogram((0.0, 1.0))
+        self.overview = SpectralOverview()
         self.video = VideoPanel([])
         self.playback = PlaybackClock()
         self._page_asked: tuple[float, float] | None = None   # the window a PageRequested was sent for
@@ -121,10 +130,10 @@ class Window:
 
     def load_session(self, spec: dict) -> None:
         """Open the spec's sources and build its panels (replacing any previous session)."""
-        self.session = session = open_spec(spec)
+        self.session = session = open_spec(spec, spectral_reader=ChunkCache)
         self.panels = []
         seen: dict[str, int] = {}
-        for i, op in enumerate(session.panels):
+        for i, op in enumerate(session.panels + spectral_ops(session.spectral)):
             try:
                 self.panels.append(make_panel(op, i, self.state, ordinal=seen.get(op.kind, 0)))
                 seen[op.kind] = seen.get(op.kind, 0) + 1
@@ -135,6 +144,7 @@ class Window:
             self.state.options.setdefault(target, {})
             self.state.options[target] = {**opts, **self.state.options[target]}
         self.hypnogram = Hypnogram(session.span)
+        self.overview = SpectralOverview(next((p for p in self.panels if isinstance(p, SpectrogramPanel)), None))
         self.video.close()
         pyramids = spec.get("pyramid_cache")  # the index goes beside the pyramids
         self.video = VideoPanel(session.videos, wake=self._wake,
@@ -161,12 +171,20 @@ class Window:
             self.state.dirty.add("video")
             if unknown and report:
                 self.emit(P.ErrorRaised(f"{target}: unknown option(s) {', '.join(unknown)}"))
+        weights = [p.weight() for p in self.panels]
         for p in self.panels:
             if target in p.targets():
                 hit = True
-                unknown = p.set_option(target, options)
+                try:
+                    unknown = p.set_option(target, options)
+                except ValueError as exc:   # a bad value: the panel kept its settings
+                    if report:
+                        self.emit(P.ErrorRaised(f"{target}: {exc}"))
+                    continue
                 if unknown and report:
                     self.emit(P.ErrorRaised(f"{target}: unknown option(s) {', '.join(unknown)}"))
+        if weights != [p.weight() for p in self.panels]:
+            self.state.dirty.add("layout")     # a panel shown or hidden: the others take its height
         if not hit and report and self.session is not None:
             self.emit(P.ErrorRaised(f"no view option target {target!r} in this window"))
 
@@ -182,6 +200,8 @@ class Window:
             return "", None
         if lay.hypnogram is not None and lay.hypnogram.contains(x, y):
             return "hypnogram", self.hypnogram.time_at(x)
+        if lay.overview is not None and lay.overview.contains(x, y):
+            return "spectral_overview", self.overview.time_at(x)
         if lay.video is not None and lay.video.contains(x, y):
             return self.video.target_at(x, y), None
         in_x = lay.data.x <= x < lay.data.x1
@@ -216,7 +236,10 @@ class Window:
         self.state.dirty.add("video")
 
     def tick(self) -> None:
-        """Take what happened off the GL thread (decoded frames, messages) and advance playback."""
+        """Take what happened off the GL thread (decoded frames, fetched pages, messages) and advance
+        playback."""
+        if [p for p in self.panels if p.poll()]:     # every panel polled
+            self.state.dirty.add("frame")
         if self.video.poll() and self.video.view_key(self.state.cursor) != self._video_key:
             self.state.dirty.add("video")   # a frame or video the last frame did not show (not a prefetch)
         for m in self.video.take_messages():
@@ -233,6 +256,8 @@ class Window:
         if self.playback.playing and self.state.cursor is not None:
             dt = self.video.next_change_in(self.state.cursor, self.playback.speed)
             return min(max(dt if dt is not None else 1 / 30, 0.002), idle)
+        if any(p.pending() for p in self.panels):
+            return min(PANEL_POLL_S, idle)     # a page being fetched: look again soon (tens of ms)
         return idle
 
     # -- frame --------------------------------------------------------------------
@@ -269,6 +294,7 @@ class Window:
             self.events.update(frame, self.layout.data, [self.layout.data_rect(i) for i in range(len(self.panels))])
         self.axis.update(frame, self.layout.axis, self.layout.data)
         self.hypnogram.update(frame)
+        self.overview.update(frame, self.hypnogram.view_range(frame))
         st = self.state
         epoch = (st.option("epochs", "epoch_len", 0.0) or 0.0, st.option("epochs", "t_start", 0.0) or 0.0)
         self.video.update(st.cursor, st.t0, st.t1, self.playback.playing, epoch)
@@ -280,10 +306,13 @@ class Window:
         self.layout = lay = compute_layout(size[0], size[1], [p.weight() for p in self.panels],
                                            strip=bool(st.option("label_strip", "visible", True)),
                                            hypnogram=bool(st.option("hypnogram", "visible", True)),
-                                           video_below=st.option("video", "position", "right") == "below")
+                                           video_below=st.option("video", "position", "right") == "below",
+                                           overview=self.overview.available and
+                                           bool(st.option("spectral_overview", "visible", True)))
         for i, p in enumerate(self.panels):
             p.set_geometry(lay.panels[i], lay.data_rect(i))
         self.hypnogram.set_rect(lay.hypnogram)
+        self.overview.set_rect(lay.overview)
         self.video.set_rect(lay.video)
 
     def _frame(self) -> Frame:
@@ -300,7 +329,7 @@ class Window:
         hyp_names, hyp_ticks = self.hypnogram.texts()
         self._names.set(*split(names))
         self._ticks.set(*split(self.axis.texts()))
-        self._small.set(*split(hyp_names))
+        self._small.set(*split(hyp_names + self.overview.texts()))
         self._small_c.set(*split(hyp_ticks))
         self._placeholder.set(*split(self.video.texts()))
 
@@ -316,8 +345,8 @@ class Window:
         self.marks.draw_under(frame)
         for p in self.panels:
             p.draw(frame)
-        self.labels.draw_overlays(frame, [self.layout.data_rect(i) for i in range(len(self.panels))],
-                                  [p.shaded for p in self.panels])
+        shown = [p for p in self.panels if p.data.h >= 1]      # not the hidden (collapsed) ones
+        self.labels.draw_overlays(frame, [p.data for p in shown], [p.shaded for p in shown])
         self.marks.draw_selection(frame)  # over the panels: heatmaps are opaque
         if self.events is not None:
             self.events.draw(frame)  # above label shading, by design
@@ -325,6 +354,7 @@ class Window:
         self.labels.draw_strip(frame, self.layout.strip)
         self.axis.draw(frame)
         self.hypnogram.draw(frame)
+        self.overview.draw(frame)
         self.video.draw(frame)
         frame.whole()
         for labels in (self._names, self._scales, self._ticks, self._small, self._small_c, self._placeholder):
@@ -385,6 +415,10 @@ class Window:
 
         self.canvas.set_current()
         self.prepare()
+        for p in self.panels:   # a snapshot shows the finished window, not what stands in for it
+            p.settle(SNAPSHOT_PANEL_WAIT_S)
+            if p.poll():
+                self.state.dirty.add("frame")   # the screen shows what stood in: draw it there too
         if self.video.slots:  # a snapshot shows the frame at the cursor, not the one before
             self.video.wait_opened()
             self.tick()

@@ -220,6 +220,17 @@ class Panel:
     def update(self, t0: float, t1: float, n_px: int) -> None:
         """Fetch and upload what the window ``[t0, t1)`` in ``n_px`` columns needs."""
 
+    def pending(self) -> bool:
+        """Whether data of the window is still being fetched off the GL thread."""
+        return False
+
+    def poll(self) -> bool:
+        """Take data that arrived off the GL thread; True when the panel must be drawn again."""
+        return False
+
+    def settle(self, timeout: float) -> None:
+        """Wait at most ``timeout`` seconds for data still being fetched (then :meth:`poll`)."""
+
     def draw(self, frame: Frame) -> None:
         """Draw the data (viewport is up to the panel)."""
 
