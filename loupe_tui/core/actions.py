@@ -11,6 +11,12 @@ default are Loupe's own ``h`` (hypnogram) and ``z`` (hypnogram zoom) plus
 are *not* next/previous match (as in vim) because ``n`` is NREM in most
 rodent keymaps; those are ``F3``/``Shift+F3``.
 
+The spectral views are toggled with Alt+letters (``alt+s`` spectrogram,
+``alt+w`` window spectrogram, ``alt+p`` band power): an Alt+letter is ESC +
+letter in every terminal, but Textual reads ESC b and ESC f as
+Ctrl+Left/Right, so not ``alt+b``. Their colours take ``{``/``}`` (contrast)
+and ``alt+up``/``alt+down`` (brightness), which no chord degrades into.
+
 Keys with Ctrl+Shift (``ctrl+shift+n`` ...) or Ctrl+digit need a terminal
 that reports them (kitty keyboard protocol: kitty, WezTerm, foot, Ghostty,
 recent iTerm2 and Windows Terminal; the GL window always does). Elsewhere
@@ -116,6 +122,18 @@ ACTIONS: tuple[Action, ...] = (
     # W for wall clock: letters are the states'; Ctrl+W arrives as itself in every terminal (\x17)
     _a("view.clock_time", "ctrl+w", "Times on the clock (23:14:30) or since the start (toggle; needs the "
        "recording's start date and time)", "view"),
+    # the spectral views (issue 13): Alt+letter arrives exact in every terminal (ESC + letter; not
+    # Alt+B/Alt+F, which Textual reads as Ctrl+Left/Right); braces and Alt+arrows for the colours
+    _a("view.spectrogram", "alt+s", "Show/hide the whole-recording spectrogram (above the hypnogram)", "view"),
+    _a("view.window_spectrogram", "alt+w", "Show/hide the window's spectrogram (above the traces)", "view"),
+    _a("view.band_power", "alt+p", "Show/hide band power lines (delta, theta, theta/delta) and the EMG level",
+       "view"),
+    _a("view.spectral_contrast_more", "}", "Spectrogram colours: more contrast (percentile limits closer)",
+       "view"),
+    _a("view.spectral_contrast_less", "{", "Spectrogram colours: less contrast (percentile limits apart)",
+       "view"),
+    _a("view.spectral_brighter", "alt+up", "Spectrogram colours: brighter (limits at lower percentiles)", "view"),
+    _a("view.spectral_darker", "alt+down", "Spectrogram colours: darker (limits at higher percentiles)", "view"),
     # Loupe's menu-only dialogs: no default key (the palette and ':' reach them);
     # bind one in the keymap file if you use it often.
     _a("view.event_styles", (), "Global event styles (colour, line style, width, alpha)", "view"),

@@ -7,7 +7,9 @@ and help; :func:`action_table` says who does each one: the
 :class:`~loupe_tui.tui.navigation.Navigator` (searches, frame steps), the
 :class:`~loupe_tui.tui.ruler.Ruler` (time and amplitude between two marks), the
 :class:`~loupe_tui.tui.openers.Openers` (prompts, dialogs, screens) or the
-main screen (files, the label table, playback, the window, quitting). Each
+main screen (files, the label table, playback, the window, quitting); the
+spectral views' settings are the view model's part
+:class:`~loupe_tui.tui.spectral_settings.SpectralDisplay`. Each
 callable takes no argument and returns a ``Change``, a ``ViewChange`` or
 None (a prompt applies its result later). :func:`table_problems` names an
 id with no handler or a handler with no id; ``tests/tui/test_action_table.py``
@@ -101,6 +103,13 @@ def action_table(session: Session, view: ViewModel, nav: Navigator, openers, rul
         "view.raster_controls": partial(o.open_dialog, "raster"),
         "view.event_styles": partial(o.open_dialog, "events"),
         "view.overlay_alpha": partial(o.open_dialog, "alpha"),
+        "view.spectrogram": partial(v.spectral.toggle, "overview"),
+        "view.window_spectrogram": partial(v.spectral.toggle, "page"),
+        "view.band_power": partial(v.spectral.toggle, "bands"),
+        "view.spectral_contrast_more": partial(v.spectral.contrast, 1),
+        "view.spectral_contrast_less": partial(v.spectral.contrast, -1),
+        "view.spectral_brighter": partial(v.spectral.brightness, 1),
+        "view.spectral_darker": partial(v.spectral.brightness, -1),
         "view.restart_gl": screen.restart_window,
         "view.clock_time": v.toggle_time_display,
         "video.choose_target": partial(o.open_dialog, "target"),

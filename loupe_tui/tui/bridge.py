@@ -257,7 +257,8 @@ class Bridge:
         sessions = Path(pyramids).parent / "sessions"
         prune_spills(sessions)                   # arrays no session has used for two weeks
         spec = build_spec(ctx.configs, labels_states_colors=colors, videos=ctx.videos or None,
-                          global_events=ctx.global_events, cache_dir=sessions, pyramid_cache=pyramids)
+                          global_events=ctx.global_events, cache_dir=sessions, pyramid_cache=pyramids,
+                          spectral=ctx.spectral or None, epoch_s=session.epoch_len)
         return [P.LoadSession(spec), *full_state(session, view, states)]
 
     async def start(self, session: Session, view: ViewModel, states, restart: bool = False) -> str:

@@ -4,9 +4,11 @@ Pure: no Textual, no protocol. The :class:`~loupe_tui.core.session.Session`
 owns the window, cursor, selection and labels; :class:`ViewModel` owns how
 they are shown: hypnogram and strip visibility, label shading, Y zoom and
 ranges per trace, dense, heatmap and raster settings, event styles, videos,
-playback speed, the focused panel, and whether times are shown on the clock
-or since the start (:class:`~loupe_tui.core.clock.TimeDisplay`). Every
-method returns a :class:`ViewChange` naming the settings it changed (``(target, {setting:
+playback speed, the focused panel, the spectral views and their colour
+percentiles (its part :class:`~loupe_tui.tui.spectral_settings.SpectralDisplay`,
+with methods of its own), and whether times are shown on the clock or since
+the start (:class:`~loupe_tui.core.clock.TimeDisplay`). Every method returns
+a :class:`~loupe_tui.tui.view_change.ViewChange` naming the settings it changed (``(target, {setting:
 value})`` pairs, the GL window's option targets), and the message for the
 status line. Dialogs return settings; the screen hands them to this model;
 :class:`~loupe_tui.tui.bridge.Bridge` alone turns a ``ViewChange`` into
@@ -23,6 +25,8 @@ from typing import Any
 
 from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.colors import RGBA, to_hex
+from loupe_tui.tui.spectral_settings import SpectralDisplay
+from loupe_tui.tui.view_change import Options, ViewChange
 
 #: Y zoom bounds (a factor on the trace's own range).
 Y_GAIN_RANGE = (1 / 64, 1024.0)
@@ -138,34 +142,6 @@ class FocusTarget:
         return self.target.split(":", 1)[0]
 
 
-Options = tuple[tuple[str, dict[str, Any]], ...]
-
-
-@dataclass(frozen=True)
-class ViewChange:
-    """What one view action changed. Falsy when nothing did.
-
-    Attributes
-    ----------
-    options : tuple of (target, settings)
-        Settings that changed, per GL window target (``"hypnogram"``, ``"trace:EEG"`` ...).
-    focus : str or None
-        The newly focused panel target.
-    terminal : bool
-        The terminal views must redraw (shading, Y range, visibility).
-    message : str or None
-        A line for the status bar.
-    """
-
-    options: Options = ()
-    focus: str | None = None
-    terminal: bool = False
-    message: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.options or self.focus or self.terminal or self.message)
-
-
 def _shown(on: bool) -> str:
     return "shown" if on else "hidden"
 
@@ -214,6 +190,7 @@ class ViewModel:
     y_ranges: dict[str, YRange] = field(default_factory=dict)
     rasters: dict[str, RasterSettings] = field(default_factory=dict)
     ruler: tuple[float, ...] = ()         # 0, 1 or 2 marked times (the ruler's ends)
+    spectral: SpectralDisplay = field(default_factory=SpectralDisplay)   # the spectral views (own methods)
     times: TimeDisplay = field(default_factory=TimeDisplay)
     # what the user changed: a restarted window is told these, and only these
     _touched: set[str] = field(default_factory=set, repr=False)
@@ -420,6 +397,7 @@ class ViewModel:
         out += [(t, asdict(s)) for t, s in sorted(self.rasters.items(), key=lambda kv: kv[0] != "raster")]
         if self.event_styles is not None and "events" in self._touched:
             out += [("events", s.options(c)) for c, s in self.event_styles.items()]
+        out += self.spectral.window_options()
         if self.times.clock or "time_axis" in self._touched:
             out.append(("time_axis", self.time_axis_options()))
         return tuple(out)

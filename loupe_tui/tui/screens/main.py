@@ -9,7 +9,9 @@ looked up in :meth:`MainScreen.on_key` in the live keymap (a state hotkey or
 an action id; an edited keymap file takes effect at once); each action id
 runs its handler from the one table of :mod:`loupe_tui.tui.actions`;
 :meth:`MainScreen.apply` updates the terminal views and hands the change to
-the bridge. Slow work (pyramid builds, window start) runs in workers.
+the bridge. Slow work (pyramid builds, the spectral views, window start)
+runs in workers; the spectral views have their own owner
+(:class:`~loupe_tui.tui.spectral_panels.SpectralPanels`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from loupe_tui.tui.label_dock import LabelDock
 from loupe_tui.tui.navigation import Navigator, Playback
 from loupe_tui.tui.openers import Openers
 from loupe_tui.tui.ruler import Ruler
+from loupe_tui.tui.spectral_panels import SpectralPanels
 from loupe_tui.tui.terminal_frames import NO_GRAPHICS, TerminalFrames
 from loupe_tui.tui.view import ViewChange
 from loupe_tui.tui.widgets.draw import StateColors, ViewState
@@ -48,6 +51,7 @@ from loupe_tui.tui.widgets.footer import KeyFooter
 from loupe_tui.tui.widgets.frame_view import FrameView
 from loupe_tui.tui.widgets.hypnogram import Hypnogram
 from loupe_tui.tui.widgets.label_strip import LabelStrip
+from loupe_tui.tui.widgets.spectrogram import SpectrogramView
 from loupe_tui.tui.widgets.status import StatusBar
 from loupe_tui.tui.widgets.trace_preview import TracePreview
 from loupe_tui.tui.workers import prepare_pyramids
@@ -91,6 +95,9 @@ class MainScreen(Screen, inherit_bindings=False):
         self._play_timer = None
         self.key_ms: list[float] = []
         self.label_dock = LabelDock(self)               # the label table (F4), mounted on first use
+        self.spectral = SpectralPanels(self)            # spectrograms and band lines (context.spectral)
+        # what the GL window waits for: it opens the pyramids and spectral caches the app builds
+        self._window_waits: set[str] | None = {"traces", *(["spectral"] if context.spectral else [])}
         # state names whose colours the GL window has (it gets them all when it starts)
         self._colored: set[str] = set(self.states.states) | set(session.labels.label_names)
 
@@ -99,8 +106,10 @@ class MainScreen(Screen, inherit_bindings=False):
         with Horizontal(id="body"):
             with Vertical(id="views"):
                 yield LabelStrip(id="label-strip")
+                yield from self.spectral.page_widgets()
                 yield TracePreview(id="traces")
                 yield from self.frames.widgets()
+                yield from self.spectral.overview_widgets()
                 yield Hypnogram(id="hypnogram")
         yield CommandLine(id="command-line")
         yield KeyFooter(id="footer")
@@ -122,6 +131,7 @@ class MainScreen(Screen, inherit_bindings=False):
         self.refresh_views(Change(window=True, labels=None), labels_changed=True)
         self.set_interval(1.0, self.poll)
         self._prepare_traces()
+        self.spectral.start()
 
     @work(thread=True, exclusive=True, group="pyramids")
     def _prepare_traces(self) -> None:
@@ -140,8 +150,16 @@ class MainScreen(Screen, inherit_bindings=False):
         if not traces:
             self.traces.set_message("no traces to preview (TraceConfig or Zip data draws here)")
         self.refresh_views(Change(window=True))
-        if self.context.window:
-            self.start_window()
+        self.ready_for_window("traces")
+
+    def ready_for_window(self, part: str) -> None:
+        """``part`` (``"traces"``, ``"spectral"``) is built: start the GL window once nothing else is left."""
+        if self._window_waits is not None:
+            self._window_waits.discard(part)
+            if not self._window_waits:
+                self._window_waits = None
+                if self.context.window:
+                    self.start_window()
 
     @work(exclusive=True, group="window")
     async def start_window(self, restart: bool = False) -> None:
@@ -212,6 +230,12 @@ class MainScreen(Screen, inherit_bindings=False):
     def on_frame_view_pixel_size_changed(self, event: FrameView.PixelSizeChanged) -> None:
         self.frames.resized(event.pixel_size)
 
+    def on_spectrogram_view_problem(self, event: SpectrogramView.Problem) -> None:
+        self.notify_status(event.text, "error")
+
+    def on_resize(self) -> None:
+        self.spectral.fit()
+
     def on_command_line_run(self, event: CommandLine.Run) -> None:
         self.run_safely(lambda: run_command(colon.parse(event.text), self.actions, self.session, self.nav, self))
 
@@ -240,6 +264,7 @@ class MainScreen(Screen, inherit_bindings=False):
         self.hypnogram.display, self.label_strip.display = v.hypnogram, v.label_strip
         if self.hypnogram.zoomed != v.hypnogram_zoom:
             self.hypnogram.toggle_zoom()
+        self.spectral.apply(v)
         message = change.message
         if change.focus is not None:
             action, what = FOCUS_HINTS[v.focused.kind]
@@ -255,6 +280,7 @@ class MainScreen(Screen, inherit_bindings=False):
     def refresh_views(self, change: Change, labels_changed: bool = False) -> None:
         view, labels, colors = ViewState.of(self.session), self.session.labels, self.state_colors
         self.status_bar.show(self.context.title, self.session, colors, self.bridge.status)
+        self.spectral.show(view, self.view)
         if self.label_strip.display:
             self.label_strip.show(view, labels, colors)
         self.traces.show(view, labels, colors, self.view.overlays)
@@ -265,10 +291,15 @@ class MainScreen(Screen, inherit_bindings=False):
             rows = hyp.rows_needed()
             if hyp.styles.height is None or hyp.styles.height.value != rows:
                 hyp.styles.height = rows
+                self.spectral.fit()
         self.label_dock.show_changes(change, bool(change.cursor or change.window or labels_changed))
 
     def notify_status(self, text: str, level: str = "info") -> None:
         self.status_bar.set_message(text, level)
+        self.show_status()
+
+    def show_status(self) -> None:
+        """Repaint the status bar if its text changed (the GL window's state, background work)."""
         self.status_bar.show(self.context.title, self.session, self.state_colors, self.bridge.status)
 
     def poll(self) -> None:
@@ -282,7 +313,7 @@ class MainScreen(Screen, inherit_bindings=False):
             self.set_states(result)
             self.notify_status(f"keymap reloaded from {watcher.path.name}: {changed}", "ok")
         else:
-            self.status_bar.show(self.context.title, self.session, self.state_colors, self.bridge.status)
+            self.show_status()
 
     def set_states(self, states) -> None:
         """Switch to a new keymap: hotkeys, action keys, colours, footer, help."""

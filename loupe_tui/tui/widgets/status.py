@@ -4,7 +4,9 @@ Line 1: recording, window start and span, cursor time and the state there,
 epoch k of N, scored fraction, auto-advance; times on the clock or since the
 start, as the session's :class:`~loupe_tui.core.clock.TimeDisplay` says. Line 2: the labels file, whether
 every edit is saved (or only journaled), where a save writes (sibling or
-source), the GL window. Line 3: the last message (errors in red).
+source), the GL window. Line 3: long work under way in the background (the
+spectral views' build, :meth:`StatusBar.set_activity`), then the last message
+(errors in red).
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ class StatusBar(Widget):
         self._key: list | None = None
         self.message = ""
         self.level = "info"
+        self.activity = ""
+
+    def set_activity(self, text: str | None) -> None:
+        """Background work to show on line 2 until it is done (None or "": nothing)."""
+        self.activity = text or ""
 
     def set_message(self, text: str | None, level: str = "info") -> None:
         self.message, self.level = text or "", level
@@ -112,7 +119,11 @@ class StatusBar(Widget):
         two.append(*SEP)
         two.append(gl_status, "#a0a0b0")
         three = _Line()
-        three.append(f" {self.message}", LEVEL_STYLE.get(self.level, LEVEL_STYLE["info"]))
+        if self.activity:
+            three.append(f" {self.activity}", "#f0c060")
+            three.append(*SEP)
+        three.append(self.message if self.activity else f" {self.message}",
+                     LEVEL_STYLE.get(self.level, LEVEL_STYLE["info"]))
         key = [tuple((seg.text, seg.style) for seg in line.segments) for line in (one, two, three)]
         if key == self._key:
             return              # nothing changed: no repaint, so an idle scorer sends nothing over SSH
