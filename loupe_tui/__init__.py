@@ -29,6 +29,7 @@ _EXPORTS = {
     "LoupeError": "loupe_tui.errors",
     "view": "loupe_tui.api",
     "read_edf": "loupe_tui.io.edf.recording",
+    "prepare": "loupe_tui.prepare",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -48,6 +49,8 @@ def _module(name: str):
         from loupe_tui import errors as module
     elif name == "loupe_tui.io.edf.recording":
         from loupe_tui.io.edf import recording as module
+    elif name == "loupe_tui.prepare":
+        import loupe_tui.prepare as module   # not "from loupe_tui import": that would ask __getattr__ again
     else:
         from loupe_tui import api as module
     return module

@@ -16,12 +16,12 @@ import logging
 import os
 import sys
 
-from loupe_tui.commands import demo, keymap, labels, snapshot, suggest, video
+from loupe_tui.commands import demo, keymap, labels, prepare, snapshot, suggest, video
 from loupe_tui.commands import open as open_command
 from loupe_tui.errors import LoupeError
 
 # Order is the order shown in --help.
-COMMAND_MODULES = (open_command, demo, labels, keymap, snapshot, suggest, video)
+COMMAND_MODULES = (open_command, demo, labels, keymap, snapshot, suggest, video, prepare)
 
 
 def build_parser() -> argparse.ArgumentParser:

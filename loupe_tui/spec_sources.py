@@ -2,8 +2,9 @@
 
 The GL window opens the same files as the terminal app (bulk data never
 crosses the link). :func:`describe_array` turns a (lazy) DataArray into
-``{"path", "group", "variable", "isel"}``: the file it was opened from and the
-positions selected from the stored variable. Arrays that are not a plain
+``{"path", "group", "variable", "isel"}``: the file (or URL, with its
+``storage_options``) it was opened from and the positions selected from the stored
+variable. Arrays that are not a plain
 selection of a zarr/netCDF variable (in memory, computed, renamed) are
 written once to the session cache as zarr and described by that copy.
 :func:`open_array` is the inverse. Irregular time axes and small arrays
@@ -22,9 +23,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from loupe_tui.io.remote.urls import STORAGE_OPTIONS_KEY, is_url
 from loupe_tui.io.source import TimeAxis
 from loupe_tui.io.xarray_layout import TIME
 from loupe_tui.io.xarray_open import open_variable
+from loupe_tui.io.xarray_source import backend_array
 
 _SPILL_DIR = "arrays"
 _spilled: set[Path] = set()  # spills written by this process: each array is written once
@@ -53,7 +56,8 @@ def describe_array(da: xr.DataArray, cache_dir: str | Path) -> dict[str, Any]:
 
 def open_array(desc: dict[str, Any]) -> xr.DataArray:
     """Open what :func:`describe_array` described (lazily, no sample is read)."""
-    da = _select(open_variable(desc["path"], group=desc.get("group"), variable=desc.get("variable")), desc)
+    da = _select(open_variable(desc["path"], group=desc.get("group"), variable=desc.get("variable"),
+                               storage_options=desc.get("storage_options")), desc)
     if desc.get("name") is not None:
         da = da.rename(desc["name"])
     return da
@@ -85,8 +89,11 @@ def file_origin(da: xr.DataArray) -> dict[str, Any] | None:
         if sorted(kept) != sorted(str(d) for d in da.dims) or any(sizes[str(d)] != da.sizes[d] for d in da.dims):
             return None
         isel = {str(d): _json_selector(k) for d, k in zip(stored_dims, key) if not _is_full(k)}
-        return {"path": str(Path(path).resolve()), "group": group, "variable": variable, "isel": isel,
-                "dims": [str(d) for d in da.dims]}
+        desc = {"path": path if is_url(path) else str(Path(path).resolve()), "group": group, "variable": variable,
+                "isel": isel, "dims": [str(d) for d in da.dims]}
+        if is_url(path):   # the GL window reaches the store as the app did
+            desc["storage_options"] = dict(da.encoding.get(STORAGE_OPTIONS_KEY) or {})
+        return desc
     except Exception:  # any surprise in xarray's internals: fall back to a spill
         return None
 
@@ -100,23 +107,16 @@ def _select(full: xr.DataArray, desc: dict[str, Any]) -> xr.DataArray:
 
 def _walk_backend(da: xr.DataArray) -> tuple[str, str | None, str, tuple, tuple, tuple] | None:
     """``(path, group, variable, stored dims, stored shape, key)`` of a lazily opened variable."""
-    from xarray.core import indexing
-
-    x = da.variable._data
-    key = None
-    while True:
-        if isinstance(x, (indexing.CopyOnWriteArray, indexing.MemoryCachedArray)):
-            x = x.array
-        elif type(x).__name__ == "LazilyIndexedArray":
-            if key is not None:  # xarray folds nested selections into one; anything else is unusual
-                return None
-            key, x = x.key.tuple, x.array
-        else:
-            break
+    found = backend_array(da)
+    if found is None:
+        return None
+    x, key = found
     name = type(x).__name__
     if name == "ZarrArrayWrapper":
         arr = x._array  # the zarr.Array: its path is "<group>/<variable>"
         root = getattr(arr.store, "root", None)
+        if root is None and hasattr(arr.store, "fs"):        # a store read through fsspec: its URL
+            root = arr.store.fs.unstrip_protocol(arr.store.path)
         dims = getattr(arr.metadata, "dimension_names", None) or arr.attrs.get("_ARRAY_DIMENSIONS")
         if root is None or not dims:
             return None

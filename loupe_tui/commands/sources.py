@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from loupe_tui.errors import DataFileError, LoupeConfigError, one_line
@@ -30,7 +30,12 @@ ARRAYS_RECIPE = "docs/data-inputs.md#arrays-in-npz-mat-or-other-files"
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
     """DATA and the options naming what to show beside it (shared by ``open`` and ``snapshot``)."""
     p.add_argument("data", metavar="DATA", help="zarr store, netCDF file, EDF/EDF+/BDF file, or folder of "
-                                                "<name>_t.npy/<name>_y.npy")
+                                                "<name>_t.npy/<name>_y.npy; a zarr store or EDF/BDF file may "
+                                                "be a URL (s3://bucket/rec.zarr, gs://, https://, any fsspec URL)")
+    p.add_argument("--storage-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="an fsspec option for a URL DATA (endpoint_url=http://host:9000, anon=true, "
+                        "config_kwargs.read_timeout=10); repeatable; others come from the environment "
+                        "(AWS_*, FSSPEC_S3_*)")
     p.add_argument("--channels", metavar="LABEL,...",
                    help="EDF/BDF: the signals to show, in this order, by label or pattern (EEG*,EMG*); "
                         "one trace group per sampling rate")
@@ -80,12 +85,14 @@ class Sources:
     Attributes
     ----------
     data : Path
+        DATA; for a URL, its last part (``rec.zarr``, for titles): the URL is :attr:`url`.
     configs : list
         TraceConfigs, then HeatmapConfigs, then the RasterConfig, top to bottom.
     videos : list of VideoConfig
     events : GlobalEventsConfig or None
     labels : Path
-        ``--labels``, else DATA's sibling ``<name>.labels.csv``.
+        ``--labels``, else DATA's sibling ``<name>.labels.csv`` (for a URL, the same name in
+        its local labels folder: :mod:`loupe_tui.io.remote.labels`).
     labels_given : bool
     schema : IntervalLabelSchema or None
         The label columns (``--schema``, completed from the file's header).
@@ -102,6 +109,8 @@ class Sources:
     warnings: list = field(default_factory=list)
     #: the recording's clock start (EDF header), None when unknown
     start: Any = None
+    #: DATA's URL when it is one (``data`` is then its last part, for titles)
+    url: str | None = None
 
 
 def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sources:
@@ -112,20 +121,27 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     from loupe_tui.config import GlobalEventsConfig, RasterConfig
     from loupe_tui.io.events import read_event_tables
 
-    data = Path(args.data).expanduser()
+    from loupe_tui.io.edf.recording import EDF_SUFFIXES
+    from loupe_tui.io.remote.urls import is_url, parse_storage_options, url_name
+
+    url = str(args.data) if is_url(str(args.data)) else None
+    options = parse_storage_options(getattr(args, "storage_option", None))
+    data = PurePosixPath(url_name(url)) if url else Path(args.data).expanduser()
     mode = mode or ("dense" if args.dense else "stacked")
     channels = [c.strip() for c in (getattr(args, "channels", None) or "").split(",") if c.strip()]
     derive = list(getattr(args, "derive", None) or [])
     edf = None
-    if edf_input(data):
-        edf = read_edf_input(data, channels, derive)
+    if (data.suffix.lower() in EDF_SUFFIXES) if url else edf_input(data):
+        edf = read_edf_input(url or data, channels, derive, options)
         configs = edf_configs(edf, mode)
     else:
         for flag, given in (("--channels", channels), ("--derive", derive)):
             if given:
                 raise LoupeConfigError(f"{flag}: only for EDF/BDF files (DATA is {data.name})")
-        configs = data_configs(data, args.group, args.variable, mode)
-    configs += heatmap_configs(data, args.heatmap, args.heatmap_split, args.heatmap_order, args.cmap)
+        configs = data_configs(url or data, args.group, args.variable, mode, options)
+    configs += heatmap_configs(url or data, args.heatmap, args.heatmap_split, args.heatmap_order, args.cmap,
+                               options)
+    adopt_shared_caches(configs, getattr(args, "cache_dir", None))
     if args.raster:
         configs.append(RasterConfig.from_parquet(args.raster, time_col="time", order_by=args.raster_by))
     if getattr(args, "spectrogram", None) or getattr(args, "emg", None):
@@ -141,11 +157,31 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     elif edf is not None:
         events = edf_events(edf)
     labels = Path(args.labels).expanduser() if args.labels else data.with_name(data.stem + ".labels.csv")
-    if edf is not None and not args.labels and edf_has_stages(edf) and not labels_exist(labels):
+    if url and not args.labels:
+        labels = remote_labels(url)
+    if edf is not None and not args.labels and not url and edf_has_stages(edf) and not labels_exist(labels):
         labels = data       # its own hypnogram: read-only, saves go to the usual sibling
     return Sources(data, configs, video_configs(args.video), events, labels, bool(args.labels),
                    label_schema(labels, args.schema), warnings=list(edf.warnings) if edf else [],
-                   start=edf.start if edf else None)
+                   start=edf.start if edf else None, url=url)
+
+
+def remote_labels(url: str) -> Path:
+    """The local labels file of a recording read from ``url`` (its folder made here)."""
+    from loupe_tui.io.remote.labels import labels_path
+
+    path = labels_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def adopt_shared_caches(configs: list, cache_dir) -> None:
+    """Copy the spectral entries that ``loupe-tui prepare`` shared for these recordings into this
+    machine's cache before the views open (pyramids are read from a shared cache in place)."""
+    from loupe_tui.config import TraceConfig
+    from loupe_tui.io.remote.shared_spectral import adopt_shared
+
+    adopt_shared([c.source() for c in configs if isinstance(c, TraceConfig)], cache_dir)
 
 
 def edf_input(path: Path) -> bool:
@@ -154,9 +190,13 @@ def edf_input(path: Path) -> bool:
     return path.is_file() and is_edf(path)
 
 
-def read_edf_input(path: Path, channels: list[str], derive: list[str]):
+def read_edf_input(path: Path | str, channels: list[str], derive: list[str], storage_options=None):
     from loupe_tui.io.edf.recording import read_edf
+    from loupe_tui.io.remote.files import read_edf_url
+    from loupe_tui.io.remote.urls import is_url
 
+    if is_url(str(path)):
+        return read_edf_url(str(path), channels, derive, storage_options)
     return read_edf(path, channels=channels or None, derive=derive or None)
 
 
@@ -236,9 +276,21 @@ def label_schema(labels: Path, spec: str | None):
     return schema_for_file(header, given, SCHEMA_FLAGS)
 
 
-def data_configs(path: Path, group: str | None, variable: str | None, mode: str) -> list:
-    """TraceConfigs for DATA: one for a store variable, one per npy pair."""
+def data_configs(path: Path | str, group: str | None, variable: str | None, mode: str,
+                 storage_options=None) -> list:
+    """TraceConfigs for DATA: one for a store variable (a URL too), one per npy pair."""
     from loupe_tui.config import TraceConfig
+    from loupe_tui.io.remote.urls import is_url
+
+    if is_url(str(path)):
+        from loupe_tui.config_validation import DataProblem
+        from loupe_tui.io.xarray_open import open_variable
+
+        da = open_variable(str(path), group=group, variable=variable, storage_options=storage_options)
+        try:
+            return [TraceConfig(da, mode=mode)]
+        except DataProblem as exc:
+            raise DataFileError(f"{path}: variable {da.name!r}: {exc.problem}") from None
 
     if path.is_dir() and path.suffix != ".zarr" and any(path.glob("*_t.npy")):
         import numpy as np
@@ -265,21 +317,22 @@ def data_configs(path: Path, group: str | None, variable: str | None, mode: str)
         raise
 
 
-def heatmap_configs(data: Path, specs: list[str], split_by: str | None, order_by: str | None,
-                    cmap: str) -> list:
-    """One HeatmapConfig per ``--heatmap GROUP[:VARIABLE]`` of DATA's store."""
+def heatmap_configs(data: Path | str, specs: list[str], split_by: str | None, order_by: str | None,
+                    cmap: str, storage_options=None) -> list:
+    """One HeatmapConfig per ``--heatmap GROUP[:VARIABLE]`` of DATA's store (a URL too)."""
     if not specs:
         return []
     from loupe_tui.config import HeatmapConfig
     from loupe_tui.io.xarray_open import open_variable
 
-    if data.is_dir() and data.suffix != ".zarr" and any(data.glob("*_t.npy")):
+    if isinstance(data, Path) and data.is_dir() and data.suffix != ".zarr" and any(data.glob("*_t.npy")):
         raise LoupeConfigError(f"--heatmap: {data} is a folder of npy pairs; heatmaps come from a group of "
                                "a zarr store or netCDF file")
     out = []
     for spec in specs:
         group, _, variable = spec.partition(":")
-        da = open_variable(data, group=group.strip("/") or None, variable=variable or None)
+        da = open_variable(data, group=group.strip("/") or None, variable=variable or None,
+                           storage_options=storage_options)
         try:
             out.append(HeatmapConfig(da, split_by=split_by, order_by=order_by, cmap=cmap))
         except LoupeConfigError as exc:

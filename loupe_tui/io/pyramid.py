@@ -14,6 +14,11 @@ On disk, one directory per source fingerprint under the cache dir::
 
 A build writes into ``<key>.tmp-<host>-<pid>-<rand>/`` and renames it to
 ``<key>`` when complete, so a killed build is never opened.
+
+When this machine has no pyramid of a source, :meth:`Pyramid.open` looks in the shared
+caches of its recording (``<recording>.loupe/``, ``$LOUPE_TUI_SHARED_CACHE``: what
+``loupe-tui prepare`` publishes), keyed by the recording's content, and reads those
+levels lazily (:mod:`loupe_tui.io.remote.shared_pyramid`) instead of building its own.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from loupe_tui.io import minmax
 from loupe_tui.io.columns import column_borders, column_starts, samples_per_column
 from loupe_tui.io.minmax import BIN0, FACTOR
 from loupe_tui.io.pyramid_store import PyramidWriter, commit_dir, level_bins, remove_stale, temp_dir
+from loupe_tui.io.remote.shared_pyramid import SharedLevels, find_shared_levels
+from loupe_tui.io.remote.urls import is_url
 from loupe_tui.io.source import TimeAxis, TraceSource
 
 FORMAT_VERSION = 2  # 2: infinities are gaps, like NaN
@@ -97,6 +104,10 @@ class WindowData:
         borders by at most half a bin (half a pixel). Raw: ``[i0, i1]``.
     channels : ndarray of int64
         Source channel index of each row.
+    problem : str
+        Why the window is empty when the data could not be read over the network (a
+        recording or shared cache at a URL whose server does not answer): its one-line
+        error. "" otherwise.
     """
 
     t0: float
@@ -110,6 +121,7 @@ class WindowData:
     times: np.ndarray | None
     edges: np.ndarray
     channels: np.ndarray
+    problem: str = ""
 
 
 def default_cache_dir() -> Path:
@@ -117,6 +129,13 @@ def default_cache_dir() -> Path:
     ``$XDG_CACHE_HOME/loupe-tui/pyramids`` (``~/.cache`` when unset or relative);
     see :func:`loupe_tui.core.paths.user_cache_dir`."""
     return user_cache_dir() / "pyramids"
+
+
+def shared_meta(source: TraceSource, fingerprint: str) -> dict:
+    """What a shared pyramid's ``meta.json`` must say to be ``source``'s (keyed by ``fingerprint``,
+    its content fingerprint) in this format."""
+    return dict(format=FORMAT_VERSION, fingerprint=fingerprint, n_samples=int(source.n_samples),
+                n_channels=int(source.n_channels), bins=level_bins(source.n_samples))
 
 
 def cache_key(fingerprint: str) -> str:
@@ -138,19 +157,29 @@ class Pyramid:
     source : TraceSource
         The decimated source (raw samples for short windows come from it).
     path : Path
-        The pyramid's cache directory.
+        The pyramid's cache directory (for a shared pyramid: where the local one would be,
+        so that ``path.parent`` is still this machine's cache folder).
     bins : list of int
         Samples per bin of each level.
     levels : list of (ndarray, ndarray)
-        Per level, read-only ``(n_channels, n_bins)`` float32 min and max.
+        Per level, read-only ``(n_channels, n_bins)`` float32 min and max; a large level
+        of a shared pyramid is an array-like that reads only the bins it is indexed with.
+    shared_url : str or None
+        The shared cache entry the levels are read from (None: this machine's cache).
     """
 
     def __init__(self, source: TraceSource, path: Path, bins: list[int],
-                 levels: list[tuple[np.ndarray, np.ndarray]]):
+                 levels: list[tuple[np.ndarray, np.ndarray]], shared: SharedLevels | None = None):
         self.source = source
         self.path = path
         self.bins = bins
         self.levels = levels
+        self.shared_url = shared.url if shared is not None else None
+        # Per level: the ZarrLevel of a lazily read shared level, else None.
+        self._lazy = list(shared.lazy) if shared is not None else [None] * len(levels)
+        #: The last network failure of a window query ("" after one succeeds): see :meth:`window`.
+        self.problem = ""
+        self._remote = shared is not None or is_url(str(getattr(source, "origin", None) or ""))
         # Per level: (mapping, byte offset of the data) when read with MADV_RANDOM.
         self._random: list[tuple[mmap.mmap, int] | None] = [None] * len(levels)
         self._prefetched: tuple = ()
@@ -174,8 +203,32 @@ class Pyramid:
         return sum(lo.nbytes + hi.nbytes for lo, hi in self.levels)
 
     @classmethod
-    def open(cls, source: TraceSource, cache_dir: str | Path | None = None) -> Pyramid | None:
-        """The cached pyramid of ``source``, or None when there is no complete, matching one."""
+    def open(cls, source: TraceSource, cache_dir: str | Path | None = None, shared: bool = True) -> Pyramid | None:
+        """The cached pyramid of ``source``, or None when there is no complete, matching one.
+
+        This machine's cache first; then, when ``shared``, a shared cache of the
+        recording (:meth:`open_shared`)."""
+        pyr = cls._open_local(source, cache_dir)
+        if pyr is None and shared:
+            pyr = cls.open_shared(source, cache_dir)
+        return pyr
+
+    @classmethod
+    def open_shared(cls, source: TraceSource, cache_dir: str | Path | None = None,
+                    cache_url: str | None = None) -> Pyramid | None:
+        """The pyramid of ``source`` in a shared cache, its levels read lazily; None when none is current.
+
+        Looked for in ``cache_url``, ``$LOUPE_TUI_SHARED_CACHE`` and beside the recording, for
+        sources that know their recording and its content
+        (:func:`~loupe_tui.io.remote.shared_pyramid.find_shared_levels`)."""
+        found = find_shared_levels(source, lambda fp: (cache_key(fp), shared_meta(source, fp)), cache_url)
+        if found is None:
+            return None
+        local = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / cache_key(source.fingerprint)
+        return cls(source, local, found.bins, found.levels, found)
+
+    @classmethod
+    def _open_local(cls, source: TraceSource, cache_dir: str | Path | None = None) -> Pyramid | None:
         path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         path = path / cache_key(source.fingerprint)
         try:
@@ -209,7 +262,7 @@ class Pyramid:
         if pyr is None:
             return build_pyramid(source, cache_dir, progress, cancel, memory_budget)
         if progress is not None:
-            progress(1.0, "decimation pyramid: cached")
+            progress(1.0, "decimation pyramid: " + ("shared cache" if pyr.shared_url else "cached"))
         return pyr
 
     def window(self, t0: float, t1: float, n_px: int,
@@ -234,7 +287,28 @@ class Pyramid:
             Below ``BIN0`` samples per column the source itself is read (at
             most ``BIN0 * n_px`` samples per channel), below ``RAW_BELOW``
             its samples are returned as they are.
+
+        A recording or shared level at a URL that cannot be read (the network went
+        away) gives an empty window (NaN columns) whose ``problem`` says why, kept in
+        :attr:`problem` too, instead of an exception: what is cached still draws and the
+        scorer goes on. A local file that cannot be read raises :class:`DataFileError`.
         """
+        try:
+            wd = self._window(t0, t1, n_px, channels)
+        except DataFileError as exc:
+            if not self._remote:
+                raise
+            self.problem = str(exc)
+            chans = np.atleast_1d(np.arange(self.n_channels, dtype=np.int64)[
+                channels if channels is not None else slice(None)]).astype(np.int64)
+            nan = np.full((len(chans), int(n_px)), np.nan, np.float32)
+            return WindowData(t0=float(t0), t1=float(t1), n_px=int(n_px), lo=nan, hi=nan.copy(), level=-1, bin=1,
+                              raw=False, times=None, edges=column_starts(self.time, column_borders(t0, t1, n_px)),
+                              channels=chans, problem=self.problem)
+        self.problem = ""
+        return wd
+
+    def _window(self, t0: float, t1: float, n_px: int, channels) -> WindowData:
         tcols = column_borders(t0, t1, n_px)
         t0, t1, n_px = float(t0), float(t1), int(n_px)
         chans = np.arange(self.n_channels, dtype=np.int64)[channels if channels is not None else slice(None)]
@@ -274,7 +348,11 @@ class Pyramid:
         e = np.where(starts >= self.n_samples, nb, (starts + b // 2) // b)
         if self._random[k] is not None:
             self._willneed(k, chans, int(e[0]), int(e[-1]))
-        minmax.columns(self.levels[k][0], self.levels[k][1], chans, e, lo, hi)
+        if self._lazy[k] is not None:     # a shared level: read (or find cached) just these bins
+            block = np.ascontiguousarray(self._lazy[k].bins(int(e[0]), int(e[-1])))   # the kernel's C layout
+            minmax.columns(block[0], block[1], chans, e - e[0], lo, hi)
+        else:
+            minmax.columns(self.levels[k][0], self.levels[k][1], chans, e, lo, hi)
         edges = np.minimum(e * b, self.n_samples)
         return WindowData(lo=lo, hi=hi, level=k, bin=b, raw=False, times=None, edges=edges, **out)
 
@@ -317,7 +395,7 @@ class Pyramid:
 
     def __repr__(self) -> str:
         return (f"Pyramid({self.n_channels} ch x {self.n_samples} samples, bins {self.bins}, "
-                f"{self.nbytes / 1e6:.1f} MB at {self.path})")
+                f"{self.nbytes / 1e6:.1f} MB at {self.shared_url or self.path})")
 
 
 def _map_level(path: Path) -> tuple[np.ndarray, mmap.mmap, int]:
@@ -355,7 +433,7 @@ def _advise(mm: mmap.mmap, advice: int | None) -> bool:
 
 def build_pyramid(source: TraceSource, cache_dir: str | Path | None = None,
                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-                  memory_budget: int = DEFAULT_MEMORY_BUDGET) -> Pyramid:
+                  memory_budget: int = DEFAULT_MEMORY_BUDGET, durable: bool = True) -> Pyramid:
     """Build the pyramid of ``source`` into the cache (replacing any old one) and open it.
 
     Parameters
@@ -372,6 +450,10 @@ def build_pyramid(source: TraceSource, cache_dir: str | Path | None = None,
         deleted and :class:`PyramidBuildCancelled` raised.
     memory_budget : int
         Bytes the build may hold at once (the read block is half of it).
+    durable : bool
+        ``fsync`` the levels before the commit (default), so that a committed pyramid
+        survives a crash. ``prepare`` builds into a scratch folder it copies out and
+        deletes: there the writes need never reach the disk.
 
     Raises
     ------
@@ -404,7 +486,7 @@ def build_pyramid(source: TraceSource, cache_dir: str | Path | None = None,
             if progress is not None:
                 progress(i1 / n, f"decimating: {i1 / 1e6:.1f} of {n / 1e6:.1f} M samples")
             del x  # before the next read: never two blocks alive at once
-        writer.finish()
+        writer.finish(durable)
         meta = dict(format=FORMAT_VERSION, fingerprint=source.fingerprint, n_samples=n,
                     n_channels=n_ch, bins=level_bins(n), names=list(source.names))
         commit_dir(tmp, root / key, json.dumps(meta, indent=1))
@@ -413,7 +495,7 @@ def build_pyramid(source: TraceSource, cache_dir: str | Path | None = None,
             writer.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    pyr = Pyramid.open(source, root)
+    pyr = Pyramid.open(source, root, shared=False)
     if pyr is None:
         raise file_error(DataFileError, root / key, "pyramid unreadable right after it was built")
     return pyr

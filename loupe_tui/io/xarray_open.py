@@ -1,5 +1,9 @@
 """Open one variable of a zarr store or netCDF file lazily (``TraceConfig.from_path``).
 
+A URL (``s3://bucket/rec.zarr``, any fsspec URL) opens a zarr store the same way,
+chunk by chunk over a file system whose retries are bounded
+(:mod:`loupe_tui.io.remote.urls`); nothing is downloaded at open but the metadata.
+
 Opened with ``chunks=None`` (no dask: xarray's own lazy indexing),
 ``cache=False`` (a read never pins the whole variable in memory) and
 ``create_default_indexes=False``: by default xarray builds a pandas index for
@@ -19,6 +23,7 @@ import numpy as np
 import xarray as xr
 
 from loupe_tui.errors import DataFileError, LoupeConfigError, join_names, one_line
+from loupe_tui.io.remote.urls import STORAGE_OPTIONS_KEY, failure, filesystem, is_url, local_path, zarr_store
 from loupe_tui.io.xarray_layout import TIME, dim_values
 from loupe_tui.io.xarray_source import time_index_range
 
@@ -26,17 +31,20 @@ NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".cdf", ".h5", ".hdf5")
 
 
 def open_variable(path: str | Path, group: str | None = None, variable: str | None = None,
-                  filter_dict: Mapping[str, object] | None = None) -> xr.DataArray:
+                  filter_dict: Mapping[str, object] | None = None,
+                  storage_options: Mapping | None = None) -> xr.DataArray:
     """Open ``variable`` of ``group`` in a zarr store or netCDF file, lazily.
 
     Parameters
     ----------
-    path : zarr directory store or netCDF (3 or 4) file.
+    path : zarr directory store or netCDF (3 or 4) file, or the URL of a zarr store
+        (``s3://bucket/rec.zarr``; any fsspec URL).
     group : group inside the store (None: the root).
     variable : data variable; None picks the only one with a ``time`` dim.
     filter_dict : ``{dim_or_coord: value | list | slice}`` selection by label
         (like ``.sel``: slices include both ends). Dims without a coordinate
         select by position; ``time`` takes a ``slice`` of seconds.
+    storage_options : fsspec options for a URL (``endpoint_url``, ``anon`` ...).
 
     Raises
     ------
@@ -46,25 +54,32 @@ def open_variable(path: str | Path, group: str | None = None, variable: str | No
     LoupeConfigError
         A bad ``filter_dict`` entry (named as ``filter_dict['key']``).
     """
-    path = Path(path)
-    engine = _engine_for(path)
-    if group is not None and group.strip("/") not in (groups := _list_groups(path, engine)):
+    if is_url(str(path)):
+        target, engine = _remote_zarr(str(path), storage_options)
+        path = str(path)
+    else:
+        path = target = Path(local_path(str(path)))
+        engine = _engine_for(path)
+    if group is not None and group.strip("/") not in (groups := _list_groups(target, engine)):
         raise DataFileError(f"{path}: no group {group!r} (groups: {', '.join(groups) or 'none'})")
     try:
         with warnings.catch_warnings():
             # Stores without consolidated metadata open fine; don't warn about it.
             warnings.filterwarnings("ignore", message=".*consolidated metadata.*")
             warnings.filterwarnings("ignore", message=".*Numcodecs codecs are not in the Zarr.*")
-            ds = xr.open_dataset(path, engine=engine, group=group, chunks=None, cache=False,
+            ds = xr.open_dataset(target, engine=engine, group=group, chunks=None, cache=False,
                                  create_default_indexes=False)
     except Exception as exc:
-        raise DataFileError(f"{path}: cannot open as {engine}: {one_line(exc)}") from exc
+        raise DataFileError(f"{path}: cannot open as {engine}: {failure(exc)}") from exc
     where = f"{path}" + (f" group {group!r}" if group else "")
-    da = _pick_variable(ds, variable, where, lambda: _subgroups(path, engine, group), root=not group)
+    da = _pick_variable(ds, variable, where, lambda: _subgroups(target, engine, group), root=not group)
     empty = [d for d in da.dims if da.sizes[d] == 0]
     if empty:
         raise DataFileError(f"{where}: variable {da.name!r} is empty (dim {empty[0]!r} has size 0)")
     da.encoding.setdefault("source", str(path))
+    if target is not path:
+        da.encoding["source"] = str(path)
+        da.encoding[STORAGE_OPTIONS_KEY] = dict(storage_options or {})
     # Where the variable sits, for the cache identity (xarray_source.storage_signature).
     da.encoding["loupe_group"] = (group or "").strip("/")
     if filter_dict:
@@ -158,8 +173,35 @@ def _engine_for(path: Path) -> str:
     raise DataFileError(f"{path}: not a zarr store or netCDF file (unknown format)")
 
 
-def _list_groups(path: Path, engine: str) -> list[str]:
-    """Every group path in the file (nested ones as ``a/b``)."""
+def _remote_zarr(url: str, storage_options: Mapping | None):
+    """``(store, "zarr")`` for a URL naming a zarr store; a one-line error otherwise."""
+    fs, root = filesystem(url, storage_options)
+    try:
+        found = any(_has(fs, f"{root.rstrip('/')}/{m}") for m in ("zarr.json", ".zgroup", ".zmetadata"))
+        if not found and fs.isfile(root):
+            raise DataFileError(f"{url}: only zarr stores are read from URLs (for a netCDF file, copy it or "
+                                "write it to zarr; EDF/BDF files open from URLs as they are)")
+    except DataFileError:
+        raise
+    except Exception as exc:            # the network, a missing bucket, credentials: one line
+        raise DataFileError(f"{url}: cannot open: {failure(exc)}") from exc
+    if not found:
+        raise DataFileError(f"{url}: no zarr store there (no zarr.json or .zgroup)")
+    return zarr_store(url, storage_options), "zarr"
+
+
+def _has(fs, path: str) -> bool:
+    """Whether ``path`` exists; unlike ``fs.exists`` (and HTTP's ``info``), a server that does not
+    answer raises. One byte is read: the cheapest request every file system answers alike."""
+    try:
+        fs.cat_file(path, start=0, end=1)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _list_groups(path, engine: str) -> list[str]:
+    """Every group path in the file (nested ones as ``a/b``); ``path`` may be a zarr store object."""
     try:
         if engine == "zarr":
             import zarr
@@ -170,7 +212,7 @@ def _list_groups(path: Path, engine: str) -> list[str]:
                     full = f"{prefix}{name}"
                     out += [full, *walk(sub, full + "/")]
                 return out
-            return walk(zarr.open_group(str(path), mode="r"), "")
+            return walk(zarr.open_group(path if not isinstance(path, Path) else str(path), mode="r"), "")
         if engine == "netcdf4":
             import netCDF4
 
@@ -187,7 +229,7 @@ def _list_groups(path: Path, engine: str) -> list[str]:
         raise DataFileError(f"{path}: cannot open as {engine}: {one_line(exc)}") from exc
 
 
-def _subgroups(path: Path, engine: str, group: str | None) -> list[str]:
+def _subgroups(path, engine: str, group: str | None) -> list[str]:
     """Group paths below ``group`` (the root when None), as ``group=`` takes them."""
     prefix = "" if not group else group.strip("/") + "/"
     return [g for g in _list_groups(path, engine) if g.startswith(prefix)]

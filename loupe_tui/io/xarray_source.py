@@ -4,6 +4,11 @@ Nothing here loads a whole variable: blocks ``[i0, i1)`` along time are
 sliced with ``isel`` and only then converted to numpy, so a lazily opened
 store reads just the chunks that hold the block. The time coordinate is
 checked chunk by chunk (:func:`loupe_tui.io.time_axis.scan_time`).
+
+Two identities: :attr:`XarraySource.fingerprint` keys this machine's caches (cheap: the
+files' paths, sizes, mtimes and inodes); :attr:`XarraySource.content_fingerprint` keys
+shared caches and is the same on every machine (object ETags, checksums of local files:
+:mod:`loupe_tui.io.remote.signature`). A recording read from a URL has only the second.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import xarray as xr
 
 from loupe_tui.core.fsutil import tree_signature
 from loupe_tui.errors import DataFileError
+from loupe_tui.io.remote import time_memo
+from loupe_tui.io.remote.signature import content_signature, variable_dirs
+from loupe_tui.io.remote.urls import STORAGE_OPTIONS_KEY, is_url
 from loupe_tui.io.source import TimeAxis
 from loupe_tui.io.time_axis import DEFAULT_CHUNK, InputProblem, scan_time, to_seconds
 from loupe_tui.io.xarray_layout import TIME, other_dims, trace_labels
@@ -93,10 +101,18 @@ def time_axis_of(da: xr.DataArray) -> TimeAxis:
         if np.allclose(ends, known.time_of(np.array([0, known.n - 1])), rtol=0, atol=1e-9):
             return known
     read, n = time_reader(da)
+    memo = time_memo.remote_key(da)
+    if memo is not None:    # a remote store: its checked axis may be remembered (no coordinate read)
+        known = time_memo.recall(da.encoding["source"], memo, da.encoding.get(STORAGE_OPTIONS_KEY))
+        if known is not None and known.n == n:
+            return known
     storage = time_chunk(da.coords[TIME].variable) or DEFAULT_CHUNK
     # Whole storage chunks, about DEFAULT_CHUNK entries per read.
     chunk = max(storage, (DEFAULT_CHUNK // storage) * storage)
-    return scan_time(read, n, chunk)
+    axis = scan_time(read, n, chunk)
+    if memo is not None:
+        time_memo.remember(memo, axis)
+    return axis
 
 
 def time_index_range(da: xr.DataArray, start: float | None, stop: float | None) -> slice:
@@ -148,6 +164,7 @@ class XarraySource:
         self.names = list(labels)
         self._where = where
         self._fingerprint = fingerprint
+        self._content_fingerprint: str | None = None
 
     @property
     def n_channels(self) -> int:
@@ -166,6 +183,18 @@ class XarraySource:
     def data_array(self) -> xr.DataArray:
         """The underlying (lazy) DataArray."""
         return self._da
+
+    @property
+    def origin(self) -> str | None:
+        """The store, file or URL the samples are read from (None for an array in memory);
+        a shared cache sits beside it (:mod:`loupe_tui.io.remote.shared`)."""
+        src = self._da.encoding.get("source")
+        return str(src) if src else None
+
+    @property
+    def storage_options(self) -> dict:
+        """fsspec options of a URL :attr:`origin` ({} otherwise)."""
+        return dict(self._da.encoding.get(STORAGE_OPTIONS_KEY) or {})
 
     def read(self, i0: int, i1: int, channels: slice | list[int] | None = None) -> np.ndarray:
         """Samples ``[i0, i1)`` of the chosen channels as float32 ``(n_ch, i1 - i0)``."""
@@ -218,13 +247,36 @@ class XarraySource:
             self._fingerprint = self._compute_fingerprint()
         return self._fingerprint
 
+    @property
+    def content_fingerprint(self) -> str | None:
+        """The cache identity shared caches use, the same on every machine: the content
+        signature of the stored objects instead of paths and mtimes; None for an array
+        with no file. For a local recording the first call checksums its files (remembered
+        per machine; see :mod:`loupe_tui.io.remote.signature`)."""
+        src = self.origin
+        if src is None or not (is_url(src) or os.path.exists(src)):
+            return None
+        if self._content_fingerprint is None:
+            h = hashlib.blake2b(digest_size=16)
+            h.update(b"content\0")
+            h.update(content_signature(src, variable_dirs(src, self._da), self.storage_options))
+            self._content_fingerprint = self._identity(h)
+        return self._content_fingerprint
+
     def _compute_fingerprint(self) -> str:
+        src = self.origin
+        if src and is_url(src):
+            return self.content_fingerprint
         h = hashlib.blake2b(digest_size=16)
         da = self._da
-        src = da.encoding.get("source")
         if src and os.path.exists(src):
             h.update(os.path.abspath(src).encode())
             h.update(storage_signature(src, da))
+        return self._identity(h)
+
+    def _identity(self, h) -> str:
+        """``h`` updated with the selection, shape, time axis and a sample of the data; its hex digest."""
+        da = self._da
         t = self.time
         h.update(repr((da.name, self._dims, self._shape, str(da.dtype), t.n, t.t0, t.fs)).encode())
         h.update(self._order.tobytes())
@@ -235,13 +287,46 @@ class XarraySource:
             h.update(np.ascontiguousarray(t.times[:: max(1, t.n // 4096)]).tobytes())
         if t.segments is not None:
             h.update(np.ascontiguousarray(t.segments).tobytes())
-        # A bounded sample of the data tells apart same-shape selections of one store
-        # (e.g. positions along a dim without coordinate); the storage signature
-        # above is what notices a rewritten chunk anywhere in the file.
-        k = min(256, t.n)
-        h.update(self.read(0, k).tobytes())
-        h.update(self.read(t.n - k, t.n).tobytes())
+        # What tells apart same-shape selections of one store (e.g. positions along a dim
+        # without coordinate); the storage signature above is what notices a rewritten chunk
+        # anywhere in the file. Over a network, the positions selected from the stored
+        # variable, when xarray's wrappers say them: two samples would cost two chunk downloads
+        # (30 MB for chunks of 16 x 262144 float32). Otherwise a bounded sample of the data.
+        backend = backend_array(da) if is_url(self.origin or "") else None
+        if backend is not None:
+            h.update(repr((type(backend[0]).__name__, _jsonable_key(backend[1]))).encode())
+        else:
+            k = min(256, t.n)
+            h.update(self.read(0, k).tobytes())
+            h.update(self.read(t.n - k, t.n).tobytes())
         return h.hexdigest()
+
+
+def backend_array(da: xr.DataArray) -> tuple[object, tuple | None] | None:
+    """``(backend array, key)``: what xarray reads ``da`` from (a zarr or netCDF4 wrapper, an EDF
+    reader) and the positions of the stored variable that ``da`` holds (None: all of it); None
+    when ``da`` is not a lazy selection of one stored variable (in memory, computed)."""
+    from xarray.core import indexing
+
+    x, key = da.variable._data, None
+    while True:
+        if isinstance(x, (indexing.CopyOnWriteArray, indexing.MemoryCachedArray)):
+            x = x.array
+        elif isinstance(x, indexing.LazilyIndexedArray):
+            if key is not None:  # xarray folds nested selections into one; anything else is unusual
+                return None
+            key, x = x.key.tuple, x.array
+        else:
+            break
+    if isinstance(x, np.ndarray) or type(x).__module__.startswith("xarray.core"):
+        return None                     # in memory (a numpy array or xarray's adapter of one)
+    return x, key
+
+
+def _jsonable_key(key: tuple | None):
+    if key is None:
+        return None
+    return [[k.start, k.stop, k.step] if isinstance(k, slice) else np.asarray(k).tolist() for k in key]
 
 
 def storage_signature(source: str | os.PathLike, da: xr.DataArray) -> bytes:

@@ -1,10 +1,11 @@
 """Reading EDF/BDF data records lazily: only the records a window needs.
 
-A local file is memory-mapped; any other binary file object (one opened by
-fsspec, say) is read with ``seek`` and ``read`` of whole records. Samples are
-16-bit (EDF) or 24-bit (BDF) little-endian integers, scaled to physical
-units with the header's limits. Nothing reads the whole file but the
-annotation signals, whose bytes are a small part of it.
+A local file is memory-mapped; a file object with ``read_at(pos, n)`` (a file at a
+URL: :class:`loupe_tui.io.remote.files.RemoteFile`, one ranged request per read) is read
+with it; any other binary file object (one opened by fsspec, say) with ``seek`` and
+``read`` of whole records. Samples are 16-bit (EDF) or 24-bit (BDF) little-endian
+integers, scaled to physical units with the header's limits. Nothing reads the whole
+file but the annotation signals, whose bytes are a small part of it.
 
 Why our own reader rather than a library's: edfio (which writes our EDF+
 exports) reads EDF+D as if continuous and loads BDF whole; pyedflib has no
@@ -264,6 +265,8 @@ class EdfFile:
 def _read_at(fh: BinaryIO, pos: int, n: int) -> bytes:
     if n <= 0:
         return b""
+    if hasattr(fh, "read_at"):      # a ranged reader (a file at a URL): no shared position
+        return fh.read_at(pos, n)
     if hasattr(fh, "fileno"):
         try:
             return os.pread(fh.fileno(), n, pos)
