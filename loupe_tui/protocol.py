@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 PROTOCOL_VERSION = 3   # 2: PageRequested (the window asks the app to page during playback)
 #                        3: SetFrameSize and ``--frames`` (frames drawn offscreen for the terminal)
+#                        (SetLabelLayer and the "filters" view option were added: compatible)
 
 
 class ProtocolError(Exception):
@@ -169,6 +170,27 @@ class ApplyLabelDiff(Message):
 
 
 @dataclass(frozen=True)
+class SetLabelLayer(Message):
+    """A read-only layer drawn as a thin strip under the labels, in the hypnogram's state colours:
+    the scoring suggestions (``name="suggestions"``) or another scorer's labels
+    (``name="compare:0"``, ``"compare:1"`` ...). ``title`` is what the strip is called
+    (``"suggested"``, the other file's name). Parallel arrays: spans, their state and, for the
+    suggestions, the confidence of each span (0-1; empty for other scorers), which shades it
+    (runs of equal state and equal confidence, to 0.05, come merged). The full layer each time;
+    empty ``starts`` with ``visible`` False removes it. The app decides what is shown (blind
+    scoring sends only the epochs already scored), the window only draws.
+    """
+
+    name: str = ""
+    title: str = ""
+    starts: tuple[float, ...] = ()
+    ends: tuple[float, ...] = ()
+    labels: tuple[str, ...] = ()
+    confidence: tuple[float, ...] = ()
+    visible: bool = True
+
+
+@dataclass(frozen=True)
 class SetStateColors(Message):
     """State name -> ``[R, G, B, A]`` (0-255); sent on load and when the keymap changes."""
 
@@ -183,6 +205,13 @@ class SetViewOption(Message):
     (``{"visible": false}``, ``{"alpha": 80}``, ``{"ymin": -1, "ymax": 1}``,
     ``{"gain": 2.0}`` ...). The window applies what it knows and reports
     anything else as an :class:`ErrorRaised`.
+
+    Display filters: ``target="filters"``, ``options={"on": bool, "chains": {trace name: chain
+    text}, "pyramids": [trace names whose filtered pyramid is built]}``; chain text is
+    :func:`loupe_tui.io.filters.FilterChain.parse`'s (``"eeg, notch50"``, ``"0.3-35"``). Traces
+    with a chain are drawn filtered while ``on``, named with the chain; long windows draw from the
+    filtered pyramid once the app says it is built (it builds it, with progress), until then from
+    the raw one, saying so.
     """
 
     target: str = ""
