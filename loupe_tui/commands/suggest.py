@@ -1,6 +1,15 @@
-"""``loupe-tui suggest REC --out FILE``: a suggested state for every epoch, from the epochs scored so far.
+"""``loupe-tui suggest REC --out FILE``: a suggested state for every epoch.
 
-The recording is read as ``open`` reads it (:func:`~loupe_tui.commands.sources.build_sources`:
+Two methods (``--method``). ``classifier`` (the default) learns from the
+epochs scored so far; ``yasa`` stages human PSG in 30 s epochs with YASA's
+pretrained classifiers (the optional extra ``loupe-tui[yasa]``;
+:mod:`loupe_tui.io.suggest.yasa_staging`), from ``--eeg`` and optionally
+``--eog`` and ``--emg``, without reading any labels. The default never
+depends on what is installed: the same command gives the same kind of
+suggestions on every machine, and YASA is one flag away (the errors that
+meet a human scorer first say so).
+
+For the classifier, the recording is read as ``open`` reads it (:func:`~loupe_tui.commands.sources.build_sources`:
 a zarr store, netCDF file, EDF/BDF or npy folder, ``--group``, ``--channels``
 ...); the features come from the spectral views' cache of the ``--spectrogram``
 (EEG) and ``--emg`` channels, built on first use and shared with the app. A
@@ -23,6 +32,12 @@ from loupe_tui.errors import LoupeConfigError
 #: This command's options that say how REC is read (as ``open``'s), and which channels.
 READ_OPTIONS = ("group", "variable", "channels", "derive", "schema", "cache_dir")
 SPECTRAL_OPTIONS = ("spectrogram", "emg", "spectral_method")
+#: What --method yasa does not use, and why (one line each).
+NOT_FOR_YASA = {"labels": "YASA's classifiers are pretrained: no labels are read (compare its suggestions "
+                          "with yours by `loupe-tui labels compare LABELS OUT`)",
+                "train_on": "YASA's classifiers are pretrained: nothing is trained",
+                "states": "YASA suggests W, N1, N2, N3 and R",
+                "spectral_method": "YASA computes its own features"}
 
 EPILOG = """\
 examples:
@@ -30,17 +45,22 @@ examples:
   loupe-tui suggest night.edf --labels night.csv --spectrogram Fpz-Cz --epoch 30 --out night-sugg.csv
   loupe-tui suggest m2.zarr --group eeg --spectrogram EEG --emg EMG --out m2.csv \\
       --train-on m1.zarr:m1.labels.csv --states Wake,NREM,REM
+  loupe-tui suggest night.edf --method yasa --eeg C4-M1 --eog E1-M2 --emg Chin --out night-yasa.csv
 
-Every state needs at least 20 scored epochs (in REC's labels and any --train-on
-recordings together); otherwise the error says which states lack how many.
-Without --epoch, the epoch is the grid the labels were scored on (else 4 s).
+--method classifier (the default): every state needs at least 20 scored epochs
+(in REC's labels and any --train-on recordings together); otherwise the error
+says which states lack how many. Without --epoch, the epoch is the grid the
+labels were scored on (else 4 s).
+--method yasa: human PSG, 30 s epochs, channels at 100 Hz or more; nothing
+needs scoring first. Needs pip install 'loupe-tui[yasa]'.
 """
 
 
 def register(sub) -> None:
-    p = sub.add_parser("suggest", help="suggest a state for every epoch from the epochs scored so far",
+    p = sub.add_parser("suggest", help="suggest a state for every epoch (from the epochs scored so far, or YASA)",
                        description="Train a classifier on the scored epochs of a recording (EEG band powers, "
-                                   "theta/delta and EMG level per epoch, and their neighbours) and write a "
+                                   "theta/delta and EMG level per epoch, and their neighbours), or stage human "
+                                   "PSG with YASA's pretrained classifiers (--method yasa), and write a "
                                    "suggested state and its confidence for every epoch as CSV.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("data", metavar="REC", help="zarr store, netCDF file, EDF/EDF+/BDF file, or folder of "
@@ -48,6 +68,9 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE",
                    help="CSV to write: start_s,end_s,state,confidence per epoch")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument("--method", choices=("classifier", "yasa"), default="classifier",
+                   help="classifier (default): trained on the epochs scored so far; yasa: YASA's pretrained "
+                        "human PSG staging, 30 s epochs (pip install 'loupe-tui[yasa]')")
     p.add_argument("--labels", metavar="FILE", help="the scored labels (default REC's sibling <name>.labels.csv, "
                                                     "else an EDF REC's own sleep stages); its saved "
                                                     "<stem>.scored sibling is read when there is one")
@@ -55,8 +78,11 @@ def register(sub) -> None:
                                                              "else guessed from the header)")
     p.add_argument("--epoch", type=float, metavar="SECONDS",
                    help="epoch length (default: the labels' grid, else 4)")
-    p.add_argument("--spectrogram", metavar="CHANNEL", help="the EEG channel (band powers, theta/delta)")
-    p.add_argument("--emg", metavar="CHANNEL", help="the EMG channel (its level per epoch)")
+    p.add_argument("--spectrogram", "--eeg", dest="spectrogram", metavar="CHANNEL",
+                   help="the EEG channel (classifier: its band powers and theta/delta; yasa: the one staged)")
+    p.add_argument("--eog", metavar="CHANNEL", help="yasa: an EOG channel (improves the staging)")
+    p.add_argument("--emg", metavar="CHANNEL",
+                   help="the EMG channel (classifier: its level per epoch; yasa: improves the staging)")
     p.add_argument("--spectral-method", choices=("multitaper", "welch"), default=None,
                    help="spectrogram estimate (default multitaper, as the app's)")
     p.add_argument("--states", metavar="NAME,...",
@@ -77,13 +103,13 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.method == "yasa":
+        return _run_yasa(args)
     from loupe_tui.io.suggest import NotEnoughLabels, epoch_features, targets_of, train_and_predict
 
-    out = Path(args.out).expanduser()
-    if out.is_dir():
-        raise LoupeConfigError(f"--out {out}: is a folder; name a .csv file")
-    if out.exists() and not args.force:
-        raise LoupeConfigError(f"--out {out}: exists; pass --force to overwrite it")
+    out = _out_path(args)
+    if args.eog:
+        raise LoupeConfigError("--eog: only --method yasa uses an EOG channel")
     if not (args.spectrogram or args.emg):
         raise LoupeConfigError("name the EEG channel (--spectrogram CHANNEL), the EMG channel "
                                f"(--emg CHANNEL) or both; {_channel_list(args)}")
@@ -107,11 +133,90 @@ def run(args: argparse.Namespace) -> int:
     except NotEnoughLabels as exc:
         hint = "; score more epochs of those states" + ("" if extra else ", or add scored recordings "
                                                                          "with --train-on REC:LABELS")
+        if abs(epoch - 30.0) < 1e-9:
+            hint += "; or stage human PSG with YASA's pretrained classifiers: --method yasa --eeg CHANNEL"
         raise LoupeConfigError(f"{exc} (in {rec.read_from.name}{' and --train-on' if extra else ''}){hint}") \
             from None
     _write_csv(out, made)
     _report(out, made, rec, extra)
     return 0
+
+
+def _run_yasa(args: argparse.Namespace) -> int:
+    """``--method yasa``: YASA's pretrained staging of ``--eeg`` (``--eog``, ``--emg``), no labels read."""
+    from loupe_tui.commands.sources import build_sources
+    from loupe_tui.io.suggest.yasa_staging import EPOCH_S, require_yasa, stage
+
+    require_yasa("--method yasa")
+    out = _out_path(args)
+    for name, why in NOT_FOR_YASA.items():
+        if getattr(args, name):
+            raise LoupeConfigError(f"--{name.replace('_', '-')}: not used by --method yasa; {why}")
+    if args.epoch is not None and abs(args.epoch - EPOCH_S) > 1e-9:
+        raise LoupeConfigError(f"--epoch {args.epoch:g}: --method yasa stages 30 s epochs only (its classifiers "
+                               "know no other)")
+    if not args.spectrogram:
+        raise LoupeConfigError(f"--method yasa: name the EEG channel (--eeg CHANNEL); {_channel_list(args)}")
+    data = Path(args.data).expanduser()
+    src = build_sources(_source_namespace(args, data, None, ()))
+    if _same_file(out, data):
+        raise LoupeConfigError(f"--out {out}: is REC itself")
+    channels = _yasa_channels(src.configs, args)
+    made = stage(*channels)
+    _write_csv(out, made)
+    print(f"wrote {made.n_epochs:,} epochs of {made.step_s:g} s to {out} (start_s,end_s,state,confidence)")
+    print(f"staged by {made.model} from "
+          + ", ".join(f"{c.kind.upper()} {c.name} at {c.fs:g} Hz" for c in channels if c is not None)
+          + f" in {made.train_seconds:.2f} s")
+    print(_suggested_line(made, "with missing samples"))
+    return 0
+
+
+def _yasa_channels(configs, args: argparse.Namespace) -> list:
+    """The ``--eeg``, ``--eog`` and ``--emg`` channels read whole (None for one not named)."""
+    from loupe_tui.config_spectral import spectral_channels
+    from loupe_tui.io.suggest.yasa_staging import check_rate, read_channel
+    from loupe_tui.io.xarray_layout import other_dims
+    from loupe_tui.io.xarray_source import XarraySource
+
+    found = {name: (tc, pos) for name, tc, pos in spectral_channels(configs)}
+    named = [("--eeg", args.spectrogram, "eeg"), ("--eog", args.eog, "eog"), ("--emg", args.emg, "emg")]
+    for flag, name, _ in named:
+        if name is not None and name not in found:
+            raise LoupeConfigError(f"{flag}: no channel named {name!r}; channels: {', '.join(found) or 'none'}")
+        if name is not None:
+            check_rate(f"{flag} {name}", float(found[name][0].time_axis.fs))   # before reading any
+    channels = []
+    for flag, name, kind in named:
+        if name is None:
+            channels.append(None)
+            continue
+        tc, pos = found[name]
+        unit = _unit_of(tc.data, pos)
+        if unit is None:
+            print(f"note: {flag} {name}: the recording gives no unit; read as microvolts", file=sys.stderr)
+        source = XarraySource(tc.data, tc.time_axis, other_dims(tc.data))
+        channels.append(read_channel(source, pos, name, kind, unit, where=f"{flag} {name}"))
+    return channels
+
+
+def _unit_of(data, pos: int) -> str | None:
+    """The unit of channel ``pos`` of ``data``: its ``units`` coordinate (EDF), else ``attrs["units"]``."""
+    units = data.coords.get("units")
+    if units is not None and units.ndim == 1 and pos < units.size:
+        unit = str(units.values[pos])
+    else:
+        unit = data.attrs.get("units")
+    return str(unit) if unit is not None and str(unit).strip() else None
+
+
+def _out_path(args: argparse.Namespace) -> Path:
+    out = Path(args.out).expanduser()
+    if out.is_dir():
+        raise LoupeConfigError(f"--out {out}: is a folder; name a .csv file")
+    if out.exists() and not args.force:
+        raise LoupeConfigError(f"--out {out}: exists; pass --force to overwrite it")
+    return out
 
 
 class _Recording:
@@ -227,15 +332,6 @@ def _write_csv(out: Path, made) -> None:
 
 
 def _report(out: Path, made, rec: _Recording, extra: list) -> None:
-    import numpy as np
-
-    def per_state(codes) -> str:
-        n = np.bincount(codes[codes >= 0], minlength=len(made.states))
-        return ", ".join(f"{s} {int(c):,}" for s, c in zip(made.states, n))
-
-    codes = np.asarray(made.codes)
-    missing = int((codes < 0).sum())
-    conf = made.confidence[np.isfinite(made.confidence)]
     scored = int(sum(made.train_counts.values()))
     where = rec.read_from.name + (f" and {len(extra)} other recording(s)" if extra else "")
     print(f"wrote {made.n_epochs:,} epochs of {made.step_s:g} s to {out} (start_s,end_s,state,confidence)")
@@ -243,12 +339,24 @@ def _report(out: Path, made, rec: _Recording, extra: list) -> None:
     print(f"trained on {scored:,} scored epochs of {where} ("
           + ", ".join(f"{s} {n:,}" for s, n in made.train_counts.items())
           + f"{fitted}) in {made.train_seconds:.2f} s")
-    line = f"suggested {per_state(codes)}"
+    print(_suggested_line(made, "without features"))
+
+
+def _suggested_line(made, unsuggested: str) -> str:
+    """``suggested Wake 468, NREM 697, REM 183; 2 epoch(s) <unsuggested> (no suggestion); confidence
+    median 1.000, 2 below 0.8``."""
+    import numpy as np
+
+    codes = np.asarray(made.codes)
+    n = np.bincount(codes[codes >= 0], minlength=len(made.states))
+    line = "suggested " + ", ".join(f"{s} {int(c):,}" for s, c in zip(made.states, n))
+    missing = int((codes < 0).sum())
     if missing:
-        line += f"; {missing:,} epoch(s) without features (no suggestion)"
+        line += f"; {missing:,} epoch(s) {unsuggested} (no suggestion)"
+    conf = made.confidence[np.isfinite(made.confidence)]
     if len(conf):
         line += f"; confidence median {np.median(conf):.3f}, {int((conf < 0.8).sum()):,} below 0.8"
-    print(line)
+    return line
 
 
 def _same_file(a: Path, b: Path) -> bool:

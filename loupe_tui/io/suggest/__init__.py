@@ -1,14 +1,16 @@
-"""Scoring suggestions (issue 14): a model trained on the epochs scored so far suggests the rest.
+"""Scoring suggestions (issue 14): a model trained on the epochs scored so far suggests the rest
+(or, for human PSG, YASA's pretrained one: :mod:`.yasa_staging`, imported on its own).
 
-===============  ================================================================
-module           concern
-===============  ================================================================
-``targets``      interval labels -> one training target per epoch (majority state)
-``features``     per-epoch features from the spectral cache, standardised per recording
-``model``        the classifier: train on scored epochs, suggest state + confidence
-``sidecar``      suggestions kept beside the labels file, with what they came from
-``trainer``      the background thread that retrains as the labels change
-===============  ================================================================
+================  ================================================================
+module            concern
+================  ================================================================
+``targets``       interval labels -> one training target per epoch (majority state)
+``features``      per-epoch features from the spectral cache, standardised per recording
+``model``         the classifier: train on scored epochs, suggest state + confidence
+``sidecar``       suggestions kept beside the labels file, with what they came from
+``trainer``       the background thread that retrains as the labels change
+``yasa_staging``  human PSG in 30 s epochs: YASA's pretrained staging (extra ``[yasa]``)
+================  ================================================================
 
 No UI here. See ``docs/suggestions.md``.
 """

@@ -90,6 +90,9 @@ class NotEnoughLabels(LoupeConfigError):
 class Suggestions:
     """The newest suggestion for every epoch: immutable, safe to hand between threads.
 
+    A pretrained model (:mod:`~loupe_tui.io.suggest.yasa_staging`) trains on nothing here:
+    its ``n_train`` is 0, ``train_counts`` empty, ``labels_hash`` ``""``, and ``model`` names it.
+
     Attributes
     ----------
     states : tuple of str
