@@ -27,11 +27,13 @@ epochs are too coarse for a 10 s page that holds two or three of them).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import shutil
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -58,6 +60,8 @@ STORED = (16,)
 FINE_BELOW = 40
 #: Columns of a page computed on the fly (at least 40, the issue's floor; at most the pixels).
 PAGE_COLUMNS = (48, 128)
+#: Up to this many rows a column, column_means adds rows one by one instead of cumulative sums.
+_GATHER_ROWS = 8
 #: Fine pages kept in memory (about 30 kB each).
 PAGE_CACHE = 16
 #: Default colour limits: YASA's plot_spectrogram percentiles.
@@ -155,6 +159,7 @@ class Spectrogram:
         self._pages: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._prefetch: _Prefetcher | None = None
+        self._computing: dict = {}
         self._overview: SpectrumImage | None = None
 
     @property
@@ -209,57 +214,107 @@ class Spectrogram:
         self._prefetcher().want([(t0 + span, t1 + span, n), (t0 - span, t1 - span, n)])
         return img
 
+    def cached_page(self, t0: float, t1: float, n_cols: int) -> SpectrumImage | None:
+        """What :meth:`page` would return, if it costs no computing (None otherwise); asks for
+        no prefetch. For views that draw the cached epochs until the fine page is ready."""
+        if (t1 - t0) / self.step_s >= FINE_BELOW:
+            return self.image(t0, t1, n_cols)
+        n = int(min(max(n_cols, PAGE_COLUMNS[0]), PAGE_COLUMNS[1]))
+        with self._lock:
+            return self._pages.get((round(t0, 9), round(t1, 9), n))
+
     def _fine(self, t0: float, t1: float, n: int) -> SpectrumImage:
         key = (round(t0, 9), round(t1, 9), n)
-        with self._lock:
-            hit = self._pages.get(key)
-            if hit is not None:
-                self._pages.move_to_end(key)
-                return hit
-        p = self.params
-        fine = replace(p, window_s=p.page_window_s, step_s=(t1 - t0) / n,
-                       welch_segment_s=min(p.welch_segment_s, p.page_window_s / 2))
-        _, freqs, power = spectrogram(self.source, self.channel, fine, t0, t0 + n * fine.step_s)
-        if power.shape[1] < n:        # the last window's end, rounded: pad, never shift
-            power = np.pad(power, ((0, 0), (0, n - power.shape[1])), constant_values=np.nan)
-        img = SpectrumImage(t0, t1, freqs, power[:, :n])
-        with self._lock:
-            self._pages[key] = img
-            while len(self._pages) > PAGE_CACHE:
-                self._pages.popitem(last=False)
-        return img
+        while True:
+            with self._lock:
+                hit = self._pages.get(key)
+                if hit is not None:
+                    self._pages.move_to_end(key)
+                    return hit
+                busy = self._computing.get(key)
+                if busy is None:                  # ours to compute
+                    busy = self._computing[key] = threading.Event()
+                    break
+            busy.wait()                           # another thread computes it: take its result
+        try:
+            p = self.params
+            fine = replace(p, window_s=p.page_window_s, step_s=(t1 - t0) / n,
+                           welch_segment_s=min(p.welch_segment_s, p.page_window_s / 2))
+            _, freqs, power = spectrogram(self.source, self.channel, fine, t0, t0 + n * fine.step_s)
+            if power.shape[1] < n:        # the last window's end, rounded: pad, never shift
+                power = np.pad(power, ((0, 0), (0, n - power.shape[1])), constant_values=np.nan)
+            img = SpectrumImage(t0, t1, freqs, power[:, :n])
+            with self._lock:
+                self._pages[key] = img
+                while len(self._pages) > PAGE_CACHE:
+                    self._pages.popitem(last=False)
+            return img
+        finally:
+            with self._lock:
+                self._computing.pop(key, None)
+            busy.set()
 
     def _prefetcher(self) -> _Prefetcher:
         if self._prefetch is None:
             self._prefetch = _Prefetcher(self)
         return self._prefetch
 
+    def close(self) -> None:
+        """Stop the prefetching thread (waits for the page it computes: tens of ms)."""
+        if self._prefetch is not None:
+            self._prefetch.stop()
+
 
 class _Prefetcher:
     """One daemon thread computing the pages the scorer will likely ask for next (newest wish
-    first; older wishes are dropped). Reads and FFTs release the GIL, so keys are not held up."""
+    first; older wishes are dropped). Reads and FFTs release the GIL, so keys are not held up.
+    Stopped at interpreter exit (a daemon thread still inside native code when the interpreter
+    tears down can abort the process)."""
 
     def __init__(self, owner: Spectrogram):
         self._owner = owner
         self._wanted: list = []
+        self._stopped = False
         self._cv = threading.Condition()
-        threading.Thread(target=self._run, name="spectral-prefetch", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="spectral-prefetch", daemon=True)
+        self._thread.start()
+        _LIVE.add(self)
 
     def want(self, pages: list) -> None:
         with self._cv:
             self._wanted = [p for p in pages if p[1] > self._owner.first and p[0] < self._owner.t_end]
             self._cv.notify()
 
+    def stop(self, timeout: float = 2.0) -> None:
+        with self._cv:
+            self._stopped = True
+            self._wanted = []
+            self._cv.notify()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        _LIVE.discard(self)
+
     def _run(self) -> None:
         while True:
             with self._cv:
-                while not self._wanted:
+                while not self._wanted and not self._stopped:
                     self._cv.wait()
+                if self._stopped:
+                    return
                 t0, t1, n = self._wanted.pop(0)
             try:
                 self._owner._fine(t0, t1, n)
             except Exception:  # noqa: BLE001 - a prefetch that fails is asked again (and reported) by page()
                 pass
+
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_prefetchers() -> None:
+    for p in list(_LIVE):
+        p.stop()
 
 
 class EmgLevel(EpochSeries):
@@ -467,7 +522,26 @@ def column_means(level: np.ndarray, a: np.ndarray, b: np.ndarray, at: np.ndarray
     if level.shape[0] == 0 or n_cols == 0:
         return out
     lo, hi = int(a.min()), int(b.max())
-    if hi > lo:
+    rows = int((b - a).max())
+    if 0 < rows <= _GATHER_ROWS:
+        # few rows a column (the usual case: a query reads the level whose rows fit its columns):
+        # add them row by row, no cumulative sums over the whole range (1 h window: 5.6 -> 0.7 ms)
+        s = np.zeros((n_cols, n_feat), np.float32)
+        c = np.zeros((n_cols, n_feat), np.float32)
+        for r in range(rows):
+            idx = a + r
+            take = idx < b
+            if not take.any():
+                break
+            v = np.asarray(level[np.minimum(idx, level.shape[0] - 1)], np.float32)
+            ok = np.isfinite(v) & take[:, None]
+            s += np.where(ok, v, 0.0)
+            c += ok
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        many = b > a
+        out[many] = mean[many]
+    elif hi > lo:
         block = np.asarray(level[lo:hi], np.float64)
         finite = np.isfinite(block)
         csum = np.concatenate([np.zeros((1, n_feat)), np.cumsum(np.where(finite, block, 0.0), axis=0)])
