@@ -100,9 +100,8 @@ def run(quick: bool = False) -> dict:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         os.sched_setaffinity(0, set(cores))
-    rows.append({"what": f"cache size at the defaults: {size / 1e6:.1f} MB for {raw / 1e6:.0f} MB of raw "
-                         f"float32 ({100 * size / raw:.1f} %; goal at most 10 %)", "seconds": None,
-                 "M_samples_per_s": None})
+    rows.append({"what": f"cache size at the defaults, for {raw / 1e6:.0f} MB of raw float32 (goal: at most 10 %)",
+                 "cache_MB": round(size / 1e6, 2), "percent_of_raw": round(100 * size / raw, 2)})
     for what, ms in queries.items():
         rows.append({"what": f"query: {what}", "seconds": round(ms / 1e3, 5), "M_samples_per_s": None})
     notes = (f"{hours:g} h demo, 2 channels ({', '.join(src.names)}) at {fs:g} Hz, {n:,} samples each, on "
