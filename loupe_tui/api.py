@@ -23,7 +23,8 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
          interval_labels_writeback: bool = False, state_definitions=None, keymap=None, label_colors=None,
          global_events=None, interval_label_overlays: bool = True, window: bool = True, *,
          epoch_len: float | None = None, window_len: float | None = None, title: str | None = None,
-         cache_dir: str | Path | None = None, clock_start=None, time_display: str = "elapsed"):
+         cache_dir: str | Path | None = None, clock_start=None, time_display: str = "elapsed",
+         compare_labels=None):
     """Score recordings in the terminal (and a GL window beside it); return the labels.
 
     Parameters
@@ -65,6 +66,11 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
     time_display : {"elapsed", "clock"}
         How times start out: since the start of the data, or on the clock
         (needs ``clock_start``).
+    compare_labels : list of paths, DataFrames or IntervalLabelSets, optional
+        Other scorers' labels of the same recording, opened read-only for
+        comparison (strips under the labels, jumps to disagreements, the
+        agreement report). Not Loupe's ``interval_label_overlays``, which is
+        the label shading.
 
     Returns
     -------
@@ -82,7 +88,7 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
     app = make_app(configs, videos, interval_labels, interval_label_schema, interval_labels_writeback,
                    state_definitions, keymap, label_colors, global_events, interval_label_overlays, window,
                    epoch_len=epoch_len, window_len=window_len, title=title, cache_dir=cache_dir,
-                   clock_start=clock_start, time_display=time_display)
+                   clock_start=clock_start, time_display=time_display, compare_labels=compare_labels)
     app.run()
     return app.labels
 
@@ -102,7 +108,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  window_switch: str = "window=False", guess_states: bool = False,
                  keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None,
                  graphics: str | None = None, clock_start=None, time_display: str = "elapsed",
-                 notes: Sequence[str] = ()):
+                 notes: Sequence[str] = (), compare_labels=None):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
@@ -152,6 +158,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
         raise LoupeConfigError(f"epoch_len: must be a number of seconds > 0, got {epoch_len!r}")
     if window_len is not None and not (isinstance(window_len, (int, float)) and window_len > 0):
         raise LoupeConfigError(f"window_len: must be a number of seconds > 0, got {window_len!r}")
+    compare = open_compare_labels(compare_labels, interval_label_schema)
     labels = open_labels(interval_labels, interval_label_schema, interval_labels_writeback, labels_durable)
     try:
         choice = choose_states(labels.states(), state_definitions, keymap, label_colors, guess=guess_states,
@@ -179,7 +186,29 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
                          window_size=window_size, graphics=graphics,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
-                         notes=notes)
+                         notes=notes, compare=compare)
+
+
+def open_compare_labels(values, schema=None) -> list:
+    """``compare_labels=``: ``[(name, IntervalLabelSet), ...]``, each read as it is on disk
+    (read-only: no journal, never saved), named by its file (or ``scorer 2``, ``scorer 3`` ...)."""
+    from loupe_tui.core.labels import IntervalLabelSet
+
+    if values is None:
+        return []
+    items = list(values) if isinstance(values, (list, tuple)) else [values]
+    out = []
+    for i, v in enumerate(items):
+        if isinstance(v, IntervalLabelSet):
+            out.append((f"scorer {i + 2}", v))
+        elif isinstance(v, (str, Path)):
+            out.append((Path(v).name, IntervalLabelSet.read(Path(v).expanduser(), schema)))
+        elif type(v).__name__ == "DataFrame":
+            out.append((f"scorer {i + 2}", IntervalLabelSet.from_frame(v, schema)))
+        else:
+            raise LoupeConfigError(f"compare_labels[{i}]: must be a labels file path, a polars DataFrame or "
+                                   f"an IntervalLabelSet, got {type(v).__name__}")
+    return out
 
 
 def open_labels(value: Any, schema=None, writeback: bool = False, durable: bool | str = True, *,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from loupe_tui.commands.sources import (add_source_arguments, build_sources, check_videos, parse_schema,
                                        video_configs, window_size)
@@ -101,7 +102,8 @@ def build_view_args(args: argparse.Namespace) -> dict:
                 global_events=src.events, window=not args.no_window, epoch_len=args.epoch,
                 window_len=args.window_len, title=src.data.name, cache_dir=args.cache_dir,
                 window_size=window_size(args.window_size) if args.window_size else None,
-                graphics=args.graphics, notes=notes, **times)
+                graphics=args.graphics, notes=notes,
+                compare_labels=[Path(f).expanduser() for f in getattr(args, "compare", [])] or None, **times)
 
 
 #: How the command line asks make_context to name its switches and to guess states.

@@ -60,6 +60,8 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labels", metavar="FILE", help="labels file (.csv, .htsv, .parquet, .txt, or an EDF+ "
                                                     "hypnogram .edf/.bdf); default DATA's sibling "
                                                     "<name>.labels.csv, else an EDF DATA's own sleep stages")
+    p.add_argument("--compare", action="append", default=[], metavar="FILE",
+                   help="another scorer's labels of this recording, read-only, for comparison (repeatable)")
     p.add_argument("--schema", metavar="ROLE=COL,...",
                    help="label columns: start=,end=,duration=,label=,note=,extra=A+B ('none' drops a role); "
                         "default start_s,end_s,label,note, else guessed from the header (onset, duration, "

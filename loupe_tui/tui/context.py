@@ -89,6 +89,8 @@ class ScorerContext:
     notes: list[str] = field(default_factory=list)   # start-up lines for the status bar
     #: the spectral views' configs (SpectrogramConfig), given or chosen in the app (:meth:`choose_spectral`)
     spectral: list = field(default_factory=list)
+    #: other scorers' labels of this recording, read-only: ``[(name, IntervalLabelSet), ...]``
+    compare: list = field(default_factory=list)
 
     @property
     def labels(self):
