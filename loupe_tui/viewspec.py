@@ -44,6 +44,7 @@ import numpy as np
 
 from loupe_tui.config import GlobalEventsConfig, HeatmapConfig, RasterConfig, TraceConfig, Zip, VideoConfig
 from loupe_tui.core.colors import LABEL_SHADING_ALPHA, RGBA, parse_color
+from loupe_tui.io.filters import FilterChain, FilteredSource
 from loupe_tui.io.pyramid import Pyramid, default_cache_dir
 from loupe_tui.io.source import TimeAxis
 from loupe_tui.io.spectral import SpectralParams
@@ -340,6 +341,18 @@ def open_source(desc: dict, pyramid_cache: str | Path, progress: Callable | None
     """Open one SRC of a spec: the array (lazy), its time axis and its pyramid (built if missing)."""
     src = open_reader(desc)
     return OpenSource(src, Pyramid.open_or_build(src, pyramid_cache, progress=progress))
+
+
+def filter_source(source, names, chains: Mapping[str, FilterChain]) -> FilteredSource | None:
+    """The filtered source whose pyramid draws long windows of filtered traces (display filters).
+
+    One per panel source: every trace of ``source`` (named ``names``, in its channel order) that
+    has a chain in ``chains`` (trace name -> chain) reads filtered; None when none has. The app
+    builds ``Pyramid.open_or_build(filter_source(...), cache)`` and the window opens the same one:
+    both make it here, so the fingerprints match.
+    """
+    picked = {i: chains[n] for i, n in enumerate(names) if n in chains}
+    return FilteredSource(source, picked) if picked else None
 
 
 def spectral_params(entry: Mapping) -> SpectralParams:

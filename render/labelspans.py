@@ -10,9 +10,12 @@ column border, so 21,600 spans cost the same as 20 for any window.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 UNSCORED = -1
+_LAYER_VERSIONS = itertools.count(1)
 
 
 class LabelSpans:
@@ -142,3 +145,70 @@ def column_colors(cols: np.ndarray, palette: np.ndarray) -> np.ndarray:
     if ok.any() and len(palette):
         out[ok] = palette[np.minimum(cols[ok], len(palette) - 1)]
     return out
+
+
+class LayerSpans:
+    """One read-only label layer (the suggestions, another scorer's labels), as drawn: its spans
+    sorted once, with prefix sums of each state's time and of confidence x time, so that a
+    window's columns cost two binary searches per column border, as :class:`LabelSpans`.
+
+    Parameters
+    ----------
+    title : str
+        What the strip is called in the gutter.
+    starts, ends, labels : sequences
+        The spans (non-overlapping; an overlapping span is cut at the next one's start).
+    confidence : sequence of float, optional
+        Per span, 0-1 (the suggestions); empty: every span is certain.
+    visible : bool
+    """
+
+    def __init__(self, title: str, starts, ends, labels, confidence=(), visible: bool = True):
+        self.title, self.visible = str(title), bool(visible)
+        self.version = next(_LAYER_VERSIONS)    # each SetLabelLayer builds a new one
+        s = np.asarray(starts, np.float64).reshape(-1)
+        e = np.asarray(ends, np.float64).reshape(-1)
+        labels = np.asarray([str(x) for x in labels], dtype=object)
+        conf = np.asarray(confidence, np.float64).reshape(-1)
+        if len(conf) != len(s):
+            conf = np.ones(len(s))
+        if not len(e) == len(labels) == len(s):
+            raise ValueError(f"label layer {title!r}: {len(s)} starts, {len(e)} ends, {len(labels)} labels")
+        order = np.argsort(s, kind="stable")
+        s, e, labels, conf = s[order], e[order], labels[order], np.clip(conf[order], 0.0, 1.0)
+        if len(s) > 1:
+            e[:-1] = np.minimum(e[:-1], s[1:])
+        e = np.maximum(e, s)
+        self.states: list[str] = list(dict.fromkeys(labels.tolist()))
+        index = {name: i for i, name in enumerate(self.states)}
+        self.starts, self.ends, self.confidence = s, e, conf
+        self.codes = np.array([index[x] for x in labels.tolist()], np.int64)
+        lengths = e - s
+        per_state = np.zeros((len(self.states), len(s)))
+        per_state[self.codes, np.arange(len(s))] = lengths
+        self._cum = np.concatenate([np.zeros((len(self.states), 1)), np.cumsum(per_state, axis=1)], axis=1)
+        self._cum_conf = np.concatenate([[0.0], np.cumsum(lengths * conf)])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _before(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds of each state ``(n_states, len(t))`` and confidence x seconds ``(len(t),)`` before ``t``."""
+        k = np.searchsorted(self.starts, t, side="right")
+        last = np.maximum(k - 1, 0)
+        partial = np.where(k > 0, np.clip(np.minimum(self.ends[last], t) - self.starts[last], 0.0, None), 0.0)
+        cov = self._cum[:, last].copy()
+        cov[self.codes[last], np.arange(len(t))] += partial
+        return cov, self._cum_conf[last] + partial * self.confidence[last]
+
+    def columns(self, t0: float, t1: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per column of ``[t0, t1)`` in ``n``: the state index shown (the one covering most of the
+        column, when spans cover at least half of it; else :data:`UNSCORED`) and the mean
+        confidence of the spans in it."""
+        if not len(self.starts):
+            return np.full(n, UNSCORED, np.int64), np.ones(n)
+        cov, conf = self._before(np.linspace(t0, t1, n + 1))
+        cov, conf = np.diff(cov, axis=1), np.diff(conf)
+        total = cov.sum(axis=0)
+        best = np.where(total >= 0.5 * (t1 - t0) / n, cov.argmax(axis=0), UNSCORED)
+        return best, np.where(total > 0, conf / np.maximum(total, 1e-300), 1.0)

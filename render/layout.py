@@ -4,6 +4,7 @@
 
     +-----------------------------------------+--------------+
     | names |  label strip                    |              |
+    | title |  label layers (thin strips)     |              |
     |-------+---------------------------------|  video       |
     | names |  panel 0 (traces ...)           |  (placeholder)|
     | names |  panel 1 ...                    |              |
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 GUTTER = 104        # trace names, left of the data
 RIGHT_PAD = 12      # after the data area (dense scrollbar lives here)
 STRIP_H = 12
+LAYER_H = 8         # a label layer's strip under the label strip (suggestions, other scorers)
+LAYER_GAP = 2
 AXIS_H = 22
 GAP = 6             # between panels
 TOP = 4
@@ -64,6 +67,8 @@ class Layout:
     panels : list of Rect
         One per plot panel, full width including the name gutter.
     strip, axis, video, hypnogram, overview : Rect or None
+    layers : tuple of Rect
+        The label layers' strips under the label strip, top to bottom.
     """
 
     size: tuple[int, int]
@@ -74,6 +79,7 @@ class Layout:
     video: Rect | None
     hypnogram: Rect | None
     overview: Rect | None = None
+    layers: tuple[Rect, ...] = ()
 
     def data_rect(self, i: int) -> Rect:
         """The data part of panel ``i`` (without the name gutter)."""
@@ -83,7 +89,7 @@ class Layout:
 
 def compute_layout(width: int, height: int, weights: list[tuple[float, float]], *, strip: bool = True,
                    side: bool = True, hypnogram: bool = True, video_below: bool = False,
-                   overview: bool = False) -> Layout:
+                   overview: bool = False, layers: int = 0) -> Layout:
     """Lay out the window.
 
     Parameters
@@ -103,6 +109,8 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
         the right column; the hypnogram then has the right column to itself.
     overview : bool
         Reserve the whole-recording spectrogram strip just above the hypnogram.
+    layers : int
+        Thin strips of label layers to reserve under the label strip.
     """
     side_w = int(min(max(0.25 * width, 200), 480)) if side and width >= 480 else 0
     left_w = width - side_w
@@ -113,6 +121,12 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
     if strip:
         strip_rect = Rect(x0, y, data_w, STRIP_H)
         y += STRIP_H + 4
+    layer_rects = []
+    for _ in range(layers):
+        layer_rects.append(Rect(x0, y, data_w, LAYER_H))
+        y += LAYER_H + LAYER_GAP
+    if layers:
+        y += 2
     video_band = int(min(max(0.3 * height, 160), 360)) if video_below else 0
     bottom = height - AXIS_H - video_band
     shown = [i for i, (w, _) in enumerate(weights) if w > 0]
@@ -146,7 +160,7 @@ def compute_layout(width: int, height: int, weights: list[tuple[float, float]], 
                 hyp = Rect(left_w + 4, height - hyp_h - 4, side_w - 10, hyp_h)
             if ov_h:
                 ov = Rect(left_w + 4, height - below, side_w - 10, ov_h)
-    return Layout((width, height), data, panels, strip_rect, axis, video, hyp, ov)
+    return Layout((width, height), data, panels, strip_rect, axis, video, hyp, ov, tuple(layer_rects))
 
 
 def overview_height(height: int) -> int:

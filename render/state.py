@@ -14,7 +14,7 @@ import numpy as np
 
 from loupe_tui import protocol as P
 from loupe_tui.core.colors import RGBA
-from render.labelspans import LabelSpans
+from render.labelspans import LabelSpans, LayerSpans
 
 UNKNOWN_COLOR: RGBA = (128, 128, 128, 255)
 
@@ -32,13 +32,15 @@ class ViewState:
     seq : int
         ``seq`` of the newest SetWindow/SetCursor applied (reported in FrameDrawn).
     labels : LabelSpans
+    layers : dict name -> LayerSpans
+        The read-only label layers (suggestions, other scorers), in order of first arrival.
     colors : dict state -> RGBA
     options : dict target -> dict of option values
     focus : str
         Target that keyboard Y-zoom acts on (highlighted).
     dirty : set of str
         What changed since the last frame: ``window``, ``cursor``,
-        ``selection``, ``labels``, ``colors``, ``options``, ``focus``, ``session``,
+        ``selection``, ``labels``, ``layers``, ``colors``, ``options``, ``focus``, ``session``,
         ``layout``, ``frame`` (draw again), ``seq`` (a new ``seq`` to report;
         alone, it needs no drawing).
     """
@@ -49,6 +51,7 @@ class ViewState:
     selection: tuple[float, float] | None = None
     seq: int = 0
     labels: LabelSpans = field(default_factory=LabelSpans)
+    layers: dict[str, LayerSpans] = field(default_factory=dict)
     colors: dict[str, RGBA] = field(default_factory=dict)
     options: dict[str, dict] = field(default_factory=dict)
     focus: str = ""
@@ -88,6 +91,8 @@ class ViewState:
         elif isinstance(msg, P.ApplyLabelDiff):
             if self.labels.apply_diff(msg.removed, msg.added):
                 self.dirty.add("labels")
+        elif isinstance(msg, P.SetLabelLayer):
+            self.set_layer(msg)
         elif isinstance(msg, P.SetStateColors):
             colors = {str(k): tuple(int(c) for c in v) + ((255,) if len(v) == 3 else ())
                       for k, v in msg.colors.items()}
@@ -113,6 +118,19 @@ class ViewState:
         else:
             return False
         return True
+
+    def set_layer(self, msg: P.SetLabelLayer) -> None:
+        """Add, replace (keeping its place) or, with no spans and ``visible`` False, remove a layer."""
+        shown = [n for n, layer in self.layers.items() if layer.visible]
+        if not msg.starts and not msg.visible:
+            if self.layers.pop(msg.name, None) is None:
+                return
+        else:
+            self.layers[msg.name] = LayerSpans(msg.title, msg.starts, msg.ends, msg.labels, msg.confidence,
+                                               msg.visible)
+        self.dirty.add("layers")
+        if shown != [n for n, layer in self.layers.items() if layer.visible]:
+            self.dirty.add("layout")    # a strip more or less: the panels below move
 
     def note_seq(self, seq: int) -> None:
         """A window or cursor message of ``seq`` was applied (reported in the next FrameDrawn)."""

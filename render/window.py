@@ -3,7 +3,7 @@
 :class:`Window` owns the VisPy canvas, the :class:`~render.state.ViewState`,
 the plot panels (built from the session spec through
 :data:`render.panels.PANEL_KINDS`, the spectral views' after the spec's) and
-the fixed parts (label strip, overlays, cursor and selection, time axis, the
+the fixed parts (label strip, label layers, overlays, cursor and selection, time axis, the
 whole-recording spectrogram, hypnogram, videos).
 It applies command messages, fetches data only when the window moved, and
 draws only when something changed (a message that repeats what is shown
@@ -27,13 +27,16 @@ from vispy import gloo
 from vispy.gloo import gl
 
 from loupe_tui import protocol as P
+from loupe_tui.errors import LoupeConfigError
 from loupe_tui.viewspec import OpenSession, open_spec
 from render.canvas_size import CanvasSize
+from render.filtered import DisplayFilters
 from render.layout import Layout, Rect, compute_layout
 from render.panels import make_panel, spectral_ops
 from render.panels.base import Frame, Panel
 from render.panels.events import EventLines
 from render.panels.hypnogram import Hypnogram
+from render.panels.label_layers import LayerStrips
 from render.panels.labels import LabelLayers
 from render.panels.marks import Marks
 from render.panels.spectral_overview import SpectralOverview
@@ -75,6 +78,9 @@ class Window:
         self.panels: list[Panel] = []
         self.layout: Layout | None = None
         self.labels = LabelLayers()
+        self.layer_strips = LayerStrips()
+        self.filters = DisplayFilters()
+        self._pyramid_cache: str | None = None
         self.marks = Marks()
         self.axis = TimeAxis()
         self.hypnogram = Hypnogram((0.0, 1.0))
@@ -115,6 +121,8 @@ class Window:
         try:
             if isinstance(msg, P.LoadSession):
                 self.load_session(msg.spec)
+            elif isinstance(msg, P.SetViewOption) and msg.target == "filters":
+                self._set_filters(msg)
             elif isinstance(msg, P.SetCursor) and self.playback.playing and msg.t is not None and \
                     not self.playback.sync(msg.t, time.monotonic()):
                 self.state.note_seq(msg.seq)  # the app following the playback: the clock keeps the cursor
@@ -128,9 +136,33 @@ class Window:
         except Exception as exc:  # a bad message must not take the window down
             self.emit(P.ErrorRaised(f"{type(msg).__name__}: {type(exc).__name__}: {exc}"))
 
+    def _set_filters(self, msg: P.SetViewOption) -> None:
+        """Display filters (:mod:`render.filtered`): a chain that cannot be read, or that a trace's
+        sampling rate refuses, is reported and changes nothing."""
+        try:
+            new = DisplayFilters.parse({**self.state.options.get("filters", {}), **msg.options})
+            changed = self._give_filters(new)
+        except LoupeConfigError as exc:
+            self._give_filters(self.filters)
+            self.emit(P.ErrorRaised(str(exc)))
+            return
+        self.filters = new
+        self.state.apply(msg)
+        if changed:
+            self.state.dirty |= {"frame"}
+
+    def _give_filters(self, filters: DisplayFilters) -> bool:
+        changed = False
+        for p in self.panels:
+            changed |= p.set_filters(filters, self._pyramid_cache)
+        return changed
+
     def load_session(self, spec: dict) -> None:
-        """Open the spec's sources and build its panels (replacing any previous session)."""
+        """Open the spec's sources and build its panels (replacing any previous session: its label
+        layers go with it)."""
         self.session = session = open_spec(spec, spectral_reader=ChunkCache)
+        self._pyramid_cache = spec.get("pyramid_cache")
+        self.state.layers.clear()
         self.panels = []
         seen: dict[str, int] = {}
         for i, op in enumerate(session.panels + spectral_ops(session.spectral)):
@@ -157,10 +189,14 @@ class Window:
             self.state.colors = {**dict(session.states), **self.state.colors}
         for target, opts in self.state.options.items():
             self._route_option(target, opts, report=False)
+        try:
+            self._give_filters(self.filters)
+        except LoupeConfigError as exc:     # a chain the new session's sampling rate refuses
+            self.emit(P.ErrorRaised(str(exc)))
         self.state.dirty |= {"session", "layout", "window"}
 
     def _route_option(self, target: str, options: dict, report: bool = True) -> None:
-        if target in GLOBAL_TARGETS:
+        if target in GLOBAL_TARGETS or target == "filters":
             return
         hit = False
         if self.video is not None and target in self.video.targets():
@@ -210,6 +246,10 @@ class Window:
                 return p.target_at(x, y), (self.time_at(x) if in_x else None)
         if lay.strip is not None and lay.strip.contains(x, y):
             return "label_strip", self.time_at(x)
+        shown = [n for n, layer in self.state.layers.items() if layer.visible]
+        for name, r in zip(shown, lay.layers):
+            if r.contains(x, y):
+                return f"label_layer:{name}", self.time_at(x)
         return "", (self.time_at(x) if in_x and lay.data.y <= y < lay.axis.y1 else None)
 
     # -- video ----------------------------------------------------------------------
@@ -289,6 +329,7 @@ class Window:
             for p in self.panels:
                 p.update(self.state.t0, self.state.t1, n_px)
         self.labels.update(frame, n_px)
+        self.layer_strips.update(frame, self.layout.layers, n_px)
         self.marks.update(frame, self.layout.data)
         if self.events is not None:
             self.events.update(frame, self.layout.data, [self.layout.data_rect(i) for i in range(len(self.panels))])
@@ -308,7 +349,8 @@ class Window:
                                            hypnogram=bool(st.option("hypnogram", "visible", True)),
                                            video_below=st.option("video", "position", "right") == "below",
                                            overview=self.overview.available and
-                                           bool(st.option("spectral_overview", "visible", True)))
+                                           bool(st.option("spectral_overview", "visible", True)),
+                                           layers=sum(layer.visible for layer in st.layers.values()))
         for i, p in enumerate(self.panels):
             p.set_geometry(lay.panels[i], lay.data_rect(i))
         self.hypnogram.set_rect(lay.hypnogram)
@@ -329,7 +371,7 @@ class Window:
         hyp_names, hyp_ticks = self.hypnogram.texts()
         self._names.set(*split(names))
         self._ticks.set(*split(self.axis.texts()))
-        self._small.set(*split(hyp_names + self.overview.texts()))
+        self._small.set(*split(hyp_names + self.overview.texts() + self.layer_strips.texts(self._frame())))
         self._small_c.set(*split(hyp_ticks))
         self._placeholder.set(*split(self.video.texts()))
 
@@ -352,6 +394,7 @@ class Window:
             self.events.draw(frame)  # above label shading, by design
         self.marks.draw_cursor(frame)
         self.labels.draw_strip(frame, self.layout.strip)
+        self.layer_strips.draw(frame)
         self.axis.draw(frame)
         self.hypnogram.draw(frame)
         self.overview.draw(frame)

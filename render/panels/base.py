@@ -216,6 +216,11 @@ class Panel:
         """Apply options addressed to ``target``; return the option names not understood."""
         return list(options)
 
+    def set_filters(self, filters, cache_dir) -> bool:
+        """Display filters changed (:class:`render.filtered.DisplayFilters`); True when what the
+        panel draws changed. Panels of traces implement it; the others draw no traces."""
+        return False
+
     # -- drawing ---------------------------------------------------------------
     def update(self, t0: float, t1: float, n_px: int) -> None:
         """Fetch and upload what the window ``[t0, t1)`` in ``n_px`` columns needs."""

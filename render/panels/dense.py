@@ -16,12 +16,17 @@ Options (target ``dense`` or ``panel:<i>``): ``{"gain": 2.0}`` (absolute),
 ``{"step": 2}``, ``{"traces_per_page": 10}`` (None: all), ``{"page": 1}`` (from 0),
 ``{"first": 32}`` (first shown trace, counted among the stepped ones),
 ``{"visible": false}``.
+
+Display filters (:mod:`render.filtered`): traces with a chain are read filtered and named with
+it, as stacked traces are.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from loupe_tui.io.filters import filtered_name
+from render.filtered import PENDING, DisplayFilters, FilteredReader
 from render.panels.base import (
     GUTTER_TEXT_X, LINE_PX, SCALE_BAR_DX, SCALE_RGBA, SCALE_ROOM_PX, Frame, Panel, fit_gutter, format_amount,
     scale_bar, spread,
@@ -38,6 +43,7 @@ class DenseTraces(Panel):
     """``TraceConfig(mode="dense")``."""
 
     kind = "dense"
+    _filters = DisplayFilters()     # none until the window gives some (immutable: a safe class default)
 
     def __init__(self, op, index, state):
         super().__init__(op, index, state)
@@ -57,6 +63,10 @@ class DenseTraces(Panel):
         self._mean: np.ndarray | None = None
         self._window: tuple[float, float, int] | None = None
         self._fetched: np.ndarray | None = None   # the traces whose columns are uploaded
+        self._filters = DisplayFilters()
+        self._filter_key: tuple = ()
+        self._reader: FilteredReader | None = None
+        self._filtered = True   # the last window came filtered where a chain is set
 
     def weight(self):
         return 8.0, 120.0
@@ -108,7 +118,10 @@ class DenseTraces(Panel):
     def update(self, t0, t1, n_px):
         self._window = (t0, t1, n_px)
         self._fetched = shown = self.shown
-        wd = self.pyramid.window(t0, t1, n_px, shown)
+        if self._reader is None:
+            wd = self.pyramid.window(t0, t1, n_px, shown)
+        else:
+            wd, self._filtered = self._reader.window(t0, t1, n_px, shown)
         if wd.raw:
             self.lines.set_samples(wd.lo, (wd.times - t0) / (t1 - t0), n_px)
             mids = wd.lo
@@ -120,6 +133,29 @@ class DenseTraces(Panel):
             c = np.isfinite(mids).sum(axis=1)
             self._mean = np.where(c > 0, s / np.maximum(c, 1), 0.0)
         self._update_table()
+
+    def set_filters(self, filters: DisplayFilters, cache_dir) -> bool:
+        """Display filters changed: traces with a chain read filtered (see :mod:`render.filtered`)."""
+        active = {n: c for n, c in filters.active().items() if n in self.names}
+        key = (tuple(sorted((n, c.key) for n, c in active.items())),
+               tuple(sorted(n for n in active if n in filters.pyramids)))
+        if key == self._filter_key:
+            return False
+        built = bool(active) and all(n in filters.pyramids for n in active)
+        self._reader = FilteredReader(self.pyramid, self.names, active, built, cache_dir) if active else None
+        self._filter_key, self._filters = key, filters     # after the reader: a chain it refuses changes nothing
+        self._filtered = True
+        if self._window is not None:
+            self.update(*self._window)
+        return True
+
+    def display_name(self, i: int) -> tuple[str, str]:
+        """Trace ``i``'s name as shown and the suffix kept whole (see :meth:`StackedTraces.display_name`)."""
+        name = self.names[i]
+        chain = self._filters.active().get(name)
+        if chain is None:
+            return name, ""
+        return (name, PENDING) if not self._filtered else (filtered_name(name, chain), "")
 
     def _bases(self) -> np.ndarray:
         """NDC y of each shown trace (top to bottom)."""
@@ -193,7 +229,8 @@ class DenseTraces(Panel):
         free = np.ones(len(ys), bool) if label is None else np.abs(ys - label[1]) >= LINE_PX
         idx = np.flatnonzero(free)
         room = self.gutter_room - SCALE_ROOM_PX
-        return [(fit_gutter(self.names[shown[i]], room), GUTTER_TEXT_X, float(ys[i])) for i in idx[spread(ys[idx])]]
+        names = [self.display_name(shown[i]) for i in range(len(shown))]
+        return [(fit_gutter(names[i][0], room, names[i][1]), GUTTER_TEXT_X, float(ys[i])) for i in idx[spread(ys[idx])]]
 
     def scale_texts(self):
         label = self._scale_label()

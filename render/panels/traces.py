@@ -15,6 +15,11 @@ follows the row's range, so Y zoom and fixed ranges change it.
 Options (target ``trace:<name>``, or ``traces`` / ``panel:<i>`` for all rows):
 ``{"autorange": true}``, ``{"yrange": "auto" | "global"}``,
 ``{"ymin": a, "ymax": b}``, ``{"yzoom": 2.0}``, ``{"visible": false}``.
+
+Display filters (:mod:`render.filtered`, the window's ``filters`` option): the traces
+themselves (not overlays) with a chain read through a :class:`~render.filtered.FilteredReader`
+and are named with the chain, or ``(filtering…)`` while a long window still comes from the
+raw pyramid.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loupe_tui.io.filters import filtered_name
 from loupe_tui.io.pyramid import Pyramid
+from render.filtered import PENDING, DisplayFilters, FilteredReader
 from render.panels.base import (
     GUTTER_TEXT_X, LINE_PX, NAME_PT, SCALE_BAR_DX, SCALE_PT, SCALE_RGBA, SCALE_ROOM_PX, Frame, Panel, fit_gutter,
     format_amount, scale_bar,
@@ -53,12 +60,21 @@ class Layer:
     lines: TraceColumns
     lo: np.ndarray | None = None  # per entry: window min / max (for autorange)
     hi: np.ndarray | None = None
+    reader: FilteredReader | None = None   # display filters on: what the window is read through
+    filtered: bool = True                   # the last window came filtered where a chain is set
+
+    def window(self, t0: float, t1: float, n_px: int):
+        if self.reader is None:
+            return self.pyramid.window(t0, t1, n_px, self.channels)
+        wd, self.filtered = self.reader.window(t0, t1, n_px, self.channels)
+        return wd
 
 
 class StackedTraces(Panel):
     """``TraceConfig(mode="stacked")`` with its overlays and sample markers."""
 
     kind = "traces"
+    _filters = DisplayFilters()     # none until the window gives some (immutable: a safe class default)
 
     def __init__(self, op, index, state):
         super().__init__(op, index, state)
@@ -73,6 +89,8 @@ class StackedTraces(Panel):
         self._chrome = Rects()
         self._window: tuple[float, float, int] | None = None
         self._fetched: list = []  # WindowData of each layer for the current window
+        self._filters = DisplayFilters()
+        self._filter_key: tuple = ()
 
     # -- construction (Zip overrides these) ----------------------------------
     def _row_names(self) -> list[str]:
@@ -131,12 +149,43 @@ class StackedTraces(Panel):
         self._update_table()
         return [k for k in options if k not in known]
 
+    def set_filters(self, filters: DisplayFilters, cache_dir) -> bool:
+        """Display filters changed: read the traces with a chain filtered (or raw again when off).
+        True when what is drawn changes (the window is fetched again at once)."""
+        if self.kind != "traces":       # Zip rows hold several arrays: not filtered (yet)
+            return False
+        names = list(self.spec["names"])
+        active = {n: c for n, c in filters.active().items() if n in names}
+        key = (tuple(sorted((n, c.key) for n, c in active.items())),
+               tuple(sorted(n for n in active if n in filters.pyramids)))
+        if key == self._filter_key:
+            return False
+        layer = self.layers[0]
+        built = bool(active) and all(n in filters.pyramids for n in active)
+        layer.reader = FilteredReader(layer.pyramid, names, active, built, cache_dir) if active else None
+        self._filter_key, self._filters = key, filters     # after the reader: a chain it refuses changes nothing
+        layer.filtered = True
+        if self._window is not None:
+            self.update(*self._window)
+        return True
+
+    def display_name(self, r: int) -> tuple[str, str]:
+        """Row ``r``'s name as shown and the suffix kept whole: the chain while filters are on,
+        ``(filtering…)`` while its long window still comes from the raw pyramid."""
+        name = self.row_names[r]
+        chain = self._filters.active().get(name) if self.kind == "traces" else None
+        if chain is None:
+            return name, ""
+        if not self.layers[0].filtered:
+            return name, PENDING
+        return filtered_name(name, chain), ""
+
     # -- data ------------------------------------------------------------------
     def update(self, t0, t1, n_px):
         self._window = (t0, t1, n_px)
         self._fetched = []
         for layer in self.layers:
-            wd = layer.pyramid.window(t0, t1, n_px, layer.channels)
+            wd = layer.window(t0, t1, n_px)
             if wd.raw:
                 layer.lines.set_samples(wd.lo, (wd.times - t0) / (t1 - t0), n_px)
             else:
@@ -315,22 +364,22 @@ class StackedTraces(Panel):
         room = self.gutter_room - SCALE_ROOM_PX
         scales = self.scales()
         one_line = rh < TWO_LINE_ROW_PX
-        if one_line and any(not self._beside(self.row_names[r], scales[r][0], r, room)
+        if one_line and any(not self._beside("".join(self.display_name(r)), scales[r][0], r, room)
                             for r in range(0, n, step) if r in scales):
             scales = {}
         out = []
         for r in range(0, n, step):
             cy = self.data.y + (r + 0.5) * rh
-            name, label = self.row_names[r], None
+            (name, suffix), label = self.display_name(r), None
             if r in scales:
                 label = format_amount(scales[r][0], self.row_units[r])
             if label is None:
-                out.append((r, fit_gutter(name, self.gutter_room), None, cy, cy))
+                out.append((r, fit_gutter(name, self.gutter_room, suffix), None, cy, cy))
             elif rh >= TWO_LINE_ROW_PX:      # the name above the row's middle, the scale under it
-                out.append((r, fit_gutter(name, room), label, cy - LINE_PX / 2, cy + LINE_PX / 2))
+                out.append((r, fit_gutter(name, room, suffix), label, cy - LINE_PX / 2, cy + LINE_PX / 2))
             else:                            # one line: the name gives up room to the scale
                 left = room - text_width(label, SCALE_PT) - 6
-                out.append((r, fit_gutter(name, left), label, cy, cy))
+                out.append((r, fit_gutter(name, left, suffix), label, cy, cy))
         return out
 
     def _beside(self, name: str, amount: float, r: int, room: float) -> bool:
