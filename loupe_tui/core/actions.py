@@ -16,6 +16,8 @@ The spectral views are toggled with Alt+letters (``alt+s`` spectrogram,
 letter in every terminal, but Textual reads ESC b and ESC f as
 Ctrl+Left/Right, so not ``alt+b``. Their colours take ``{``/``}`` (contrast)
 and ``alt+up``/``alt+down`` (brightness), which no chord degrades into.
+The display filters take ``ctrl+f`` (all on/off) and ``alt+c`` (the focused
+trace's chain; ``alt+f`` would arrive as Ctrl+Right).
 
 Keys with Ctrl+Shift (``ctrl+shift+n`` ...) or Ctrl+digit need a terminal
 that reports them (kitty keyboard protocol: kitty, WezTerm, foot, Ghostty,
@@ -134,6 +136,12 @@ ACTIONS: tuple[Action, ...] = (
        "view"),
     _a("view.spectral_brighter", "alt+up", "Spectrogram colours: brighter (limits at lower percentiles)", "view"),
     _a("view.spectral_darker", "alt+down", "Spectrogram colours: darker (limits at higher percentiles)", "view"),
+    # display filters (issue 13): Ctrl+F arrives as itself everywhere (\x06; no default degrades into it);
+    # Alt+C (chain) rather than Alt+F, which Textual reads as Ctrl+Right
+    _a("view.filters", "ctrl+f", "Display filters on/off (every trace that has a chain; the chains are kept)",
+       "view"),
+    _a("view.filter_chain", "alt+c", "Display filter of the focused trace (eeg, emg, notch50, notch60, 0.5-30, "
+       "hp:0.5, lp:35, notch:50; chains: eeg, notch50; off)", "view"),
     # Loupe's menu-only dialogs: no default key (the palette and ':' reach them);
     # bind one in the keymap file if you use it often.
     _a("view.event_styles", (), "Global event styles (colour, line style, width, alpha)", "view"),

@@ -30,16 +30,19 @@ from loupe_tui.core.timefmt import parse_time
 from loupe_tui.errors import LoupeConfigError
 from loupe_tui.tui.colon import Command
 from loupe_tui.tui.navigation import Navigator
+from loupe_tui.tui.trace_filters import TraceFilters
 from loupe_tui.tui.view import ViewChange, ViewModel
 
 Handler = Callable[[], "Change | ViewChange | None"]
 
 
 class ScreenActions(Protocol):
-    """What the main screen itself does (files, the label table, playback, the window, quitting), and
-    its view model (``:time``, and ``:goto`` reading times as they are shown)."""
+    """What the main screen itself does (files, the label table, playback, the window, quitting), its
+    view model (``:time``, and ``:goto`` reading times as they are shown) and its display filters
+    (``:filter``)."""
 
     view: ViewModel
+    trace_filters: TraceFilters
 
     def save(self, then_quit: bool = False) -> Change | None: ...
     def export(self, path: str) -> Change: ...
@@ -110,6 +113,8 @@ def action_table(session: Session, view: ViewModel, nav: Navigator, openers, rul
         "view.spectral_contrast_less": partial(v.spectral.contrast, -1),
         "view.spectral_brighter": partial(v.spectral.brightness, 1),
         "view.spectral_darker": partial(v.spectral.brightness, -1),
+        "view.filters": v.filters.toggle,
+        "view.filter_chain": o.ask_filter,
         "view.restart_gl": screen.restart_window,
         "view.clock_time": v.toggle_time_display,
         "video.choose_target": partial(o.open_dialog, "target"),
@@ -155,6 +160,8 @@ def run_command(cmd: Command, table: dict[str, Handler], session: Session, nav: 
         return table[COMMAND_ACTIONS[n]]()
     if n == "goto":
         return s.goto(view.times.parse(a))      # on the clock or elapsed, as times are shown
+    if n == "filter":
+        return screen.trace_filters.set_focused(a)
     if n == "time":
         return view.set_time_display(a.lower()) if a else view.toggle_time_display()
     if n == "epoch":

@@ -12,6 +12,8 @@ terminal, which would take the answers for keys.
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import events
 from textual.app import App
 
@@ -78,6 +80,10 @@ class LoupeApp(App, inherit_bindings=False):
 
     def registry_action_keys(self):
         return self.main.states.action_keys
+
+    def palette_choices(self):
+        """Beside the actions: the spectral views' channels to choose from."""
+        return [(text, partial(self.main.run_safely, choose)) for text, choose in self.main.spectral.choices()]
 
     def registry_action_available(self, action_id: str) -> bool:
         n = len(self.context.videos)

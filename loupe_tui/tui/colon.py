@@ -16,7 +16,7 @@ from loupe_tui.errors import LoupeConfigError
 class Spec:
     name: str
     aliases: tuple[str, ...]
-    arg: str            # "" (none), "time", "int", "state", "text", "path", "onoff", "clock"
+    arg: str            # "" (none), "time", "int", "state", "text", "path", "onoff", "clock", "chain"
     optional: bool
     help: str
 
@@ -36,6 +36,8 @@ COMMANDS: tuple[Spec, ...] = (
     Spec("auto", (), "onoff", True, "auto-advance on/off (no argument toggles)"),
     Spec("time", ("clock",), "clock", True, "times on the clock or since the start: :time clock, :time elapsed "
          "(no argument toggles)"),
+    Spec("filter", ("f",), "chain", False, "display filter of the focused trace: :filter eeg, notch50 (presets "
+         "eeg, emg, notch50, notch60; 0.5-30, hp:0.5, lp:35, notch:50); :filter off"),
     Spec("undo", (), "", False, "undo the last label edit"),
     Spec("redo", (), "", False, "redo"),
     Spec("export", ("saveas",), "path", False, "write a copy: :export night1.htsv (.csv, .htsv, .parquet)"),
@@ -92,7 +94,8 @@ def parse(line: str) -> Command:
 
 def usage(spec: Spec) -> str:
     return {"time": "a time or duration", "int": "a number", "state": "a state name", "text": "some text",
-            "path": "a file path", "onoff": "on or off", "clock": "clock or elapsed"}.get(spec.arg, "no argument")
+            "path": "a file path", "onoff": "on or off", "clock": "clock or elapsed",
+            "chain": "a filter chain (eeg, notch50) or off"}.get(spec.arg, "no argument")
 
 
 def complete(line: str, states: list[str]) -> tuple[str, list[str]]:

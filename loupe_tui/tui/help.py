@@ -42,7 +42,7 @@ def _arg(spec) -> str:
     if not spec.arg:
         return ""
     word = {"time": "TIME", "int": "N", "state": "STATE", "text": "TEXT", "path": "FILE", "onoff": "on|off",
-            "clock": "clock|elapsed"}[spec.arg]
+            "clock": "clock|elapsed", "chain": "CHAIN|off"}[spec.arg]
     return f" [{word}]" if spec.optional else f" {word}"
 
 

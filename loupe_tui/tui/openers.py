@@ -20,14 +20,22 @@ from loupe_tui.core.states import KeymapWatcher
 from loupe_tui.core.timefmt import parse_time
 from loupe_tui.errors import LoupeConfigError
 from loupe_tui.core.labels.formats import format_of
+from loupe_tui.io.filters import FilterChain
+from loupe_tui.tui.filter_settings import OFF_WORDS
 from loupe_tui.tui.dialogs import dense, events, heatmap, overlays, raster, video, yscale
 from loupe_tui.tui.help import HelpScreen
 from loupe_tui.tui.navigation import Navigator
-from loupe_tui.tui.palette import ActionsProvider
+from loupe_tui.tui.palette import ActionsProvider, ChoicesProvider
 from loupe_tui.tui.prompts import Choice, Prompt
 from loupe_tui.tui.screens.jumper import EpochJumper
 from loupe_tui.tui.screens.keymap_screen import KeymapScreen
 from loupe_tui.tui.view import ViewModel
+
+def check_chain(text: str) -> None:
+    """Refuse a filter chain that cannot be read (``off`` and its synonyms are fine)."""
+    if text.strip().lower() not in OFF_WORDS:
+        FilterChain.parse(text)
+
 
 def _positive_time(text: str) -> float:
     t = parse_time(text)
@@ -79,6 +87,15 @@ class Openers:
         self._push(Prompt("Window length", "seconds, or 2m, 1:00", f"{s.window_len:g}", check=_positive_time),
                    lambda t: s.set_window_len(parse_time(t)))
 
+    def ask_filter(self) -> None:
+        """The focused trace's display filter chain, typed (``eeg, notch50``; ``off`` removes it)."""
+        filters = self.screen.trace_filters
+        name = filters.focused_trace()
+        self._push(Prompt(f"Display filter of {name}", "presets eeg, emg, notch50, notch60; or 0.5-30, hp:0.5, "
+                          "lp:35, notch:50; several with commas; off removes it",
+                          self.view.filters.texts.get(name, ""), check=check_chain),
+                   filters.set_focused)
+
     def ask_note(self) -> Change | None:
         s = self.session
         row = s.labels.at_time(s.cursor)
@@ -117,7 +134,7 @@ class Openers:
         self._push(HelpScreen(states, str(states.source) if states.source is not None else None))
 
     def open_palette(self) -> None:
-        self._push(CommandPalette(providers=[ActionsProvider], placeholder="Search for an action…",
+        self._push(CommandPalette(providers=[ActionsProvider, ChoicesProvider], placeholder="Search for an action…",
                                   id="--command-palette"))
 
     def open_jumper(self) -> None:

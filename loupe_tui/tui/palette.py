@@ -20,6 +20,10 @@ Hook the app must provide::
         def registry_action_available(self, action_id: str) -> bool: ...
 
 Without ``run_registry_action`` the provider shows nothing (and logs why).
+
+:class:`ChoicesProvider` lists what the app offers beside the actions (the
+spectral views' channels: "Spectrogram of Fpz-Cz"), from the optional hook
+``palette_choices() -> [(text, callable)]``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from textual.content import Content
 from loupe_tui.core.actions import ACTIONS, Action, default_action_keys
 from loupe_tui.core.keys import display
 
-__all__ = ["ActionsProvider", "HIDDEN"]
+__all__ = ["ActionsProvider", "ChoicesProvider", "HIDDEN"]
 
 #: Actions the palette does not list (opening the palette from the palette).
 HIDDEN: frozenset[str] = frozenset({"app.palette"})
@@ -88,3 +92,22 @@ class ActionsProvider(Provider):
                 shown = Content(a.description) if plain else matcher.highlight(a.description)
                 yield Hit(score, self._display(shown, keys), partial(run, a.id), text=a.description,
                           help=f"{a.id} ({a.group})")
+
+
+class ChoicesProvider(Provider):
+    """Palette entries from the app's ``palette_choices()`` hook (none without it)."""
+
+    def _choices(self) -> list[tuple[str, Any]]:
+        hook = getattr(self.app, "palette_choices", None)
+        return list(hook()) if callable(hook) else []
+
+    async def discover(self) -> Hits:
+        for text, run in self._choices():
+            yield DiscoveryHit(Content(text), run, text=text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, run in self._choices():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), run, text=text)

@@ -18,17 +18,24 @@ come.
 
 Heights follow the terminal (:func:`spectral_heights`): the spectrograms
 shrink before the trace preview does, so 24 lines still show every view.
+
+Channels are chosen in the app too (:meth:`SpectralPanels.choices`, listed by
+the command palette: "Spectrogram of Fpz-Cz", "EMG level of EMG submental");
+a choice, like a new epoch length (the caches are keyed by it), opens the
+views anew, and a running GL window is restarted once they are open, so
+it is given their new spec.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from loupe_tui.core import keys
+from loupe_tui.core.session import Change
 from loupe_tui.tui.widgets.band_lines import BandLines, spark_rows
 from loupe_tui.tui.widgets.draw import ViewState
 from loupe_tui.tui.widgets.spectrogram import SpectrogramView
@@ -71,6 +78,7 @@ class SpectralPanels:
         self.opened = False                # the worker has finished (views may still be empty)
         self.limits: dict[tuple, tuple[float, float] | None] = {}   # percentiles -> colour limits (None: asked)
         self._shown_limits: tuple[float, float] | None = None       # what the views draw with
+        self._restart_window = False       # the configs changed since the GL window started
         for w in (self.page, self.overview, self.bands):
             w.display = False              # until apply() knows there are views to show
 
@@ -106,6 +114,38 @@ class SpectralPanels:
                                  self._progress, self._failed, self._opened),
                          name="spectral views", group="spectral", thread=True, exclusive=True)
 
+    def reopen(self) -> None:
+        """Open the views again (the epoch length changed); the GL window restarts once they are open."""
+        if self.configs:
+            self._restart_window = True
+            self.start()
+
+    def choices(self) -> list[tuple[str, Callable[[], Change]]]:
+        """The command palette's channel chooser: ``("Spectrogram of EEG", choose)`` for each channel
+        (and ``"EMG level of ..."``), leaving out what is shown already."""
+        current = self.configs[0].names if self.configs else (None, None)
+        out = []
+        for name in self.screen.context.spectral_candidates():
+            if name != current[0]:
+                out.append((f"Spectrogram of {name}", partial(self.choose, channel=name)))
+        for name in self.screen.context.spectral_candidates():
+            if name != current[1]:
+                out.append((f"EMG level of {name}", partial(self.choose, emg_channel=name)))
+        return out
+
+    def choose(self, channel: str | None = None, emg_channel: str | None = None) -> Change:
+        """Show the spectrogram of ``channel`` or the EMG level of ``emg_channel``, keeping the other one
+        already chosen; LoupeConfigError (one line) for a channel that cannot be shown."""
+        current = self.configs[0].names if self.configs else (None, None)
+        made = self.screen.context.choose_spectral(channel=channel or current[0],
+                                                   emg_channel=emg_channel or current[1])
+        self.screen.window_waits_for("spectral")     # a window not started yet waits for these caches
+        self._restart_window = True
+        self.start()
+        what = [f"spectrogram of {made.names[0]}"] if made.names[0] else []
+        what += [f"EMG level of {made.names[1]}"] if made.names[1] else []
+        return Change(message=f"spectral views: {' and '.join(what)} (opening)")
+
     def _progress(self, text: str) -> None:
         for w in (self.page, self.overview, self.bands):
             w.set_message(f"building: {text}")
@@ -132,7 +172,8 @@ class SpectralPanels:
             self.screen.notify_status(self._ready_message(spec, emg), "ok")
         self.apply(self.screen.view)
         self.show(ViewState.of(self.screen.session), self.screen.view)
-        self.screen.ready_for_window("spectral")
+        restart, self._restart_window = self._restart_window, False
+        self.screen.ready_for_window("spectral", restart=restart)
 
     def _ready_message(self, spec, emg) -> str:
         what = [f"{spec.eeg_name} spectrogram and band power"] if spec else []

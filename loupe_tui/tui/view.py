@@ -6,7 +6,8 @@ they are shown: hypnogram and strip visibility, label shading, Y zoom and
 ranges per trace, dense, heatmap and raster settings, event styles, videos,
 playback speed, the focused panel, the spectral views and their colour
 percentiles (its part :class:`~loupe_tui.tui.spectral_settings.SpectralDisplay`,
-with methods of its own), and whether times are shown on the clock or since
+with methods of its own), the display filters (its part
+:class:`~loupe_tui.tui.filter_settings.DisplayFilters`), and whether times are shown on the clock or since
 the start (:class:`~loupe_tui.core.clock.TimeDisplay`). Every method returns
 a :class:`~loupe_tui.tui.view_change.ViewChange` naming the settings it changed (``(target, {setting:
 value})`` pairs, the GL window's option targets), and the message for the
@@ -25,6 +26,7 @@ from typing import Any
 
 from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.colors import RGBA, to_hex
+from loupe_tui.tui.filter_settings import DisplayFilters
 from loupe_tui.tui.spectral_settings import SpectralDisplay
 from loupe_tui.tui.view_change import Options, ViewChange
 
@@ -191,6 +193,7 @@ class ViewModel:
     rasters: dict[str, RasterSettings] = field(default_factory=dict)
     ruler: tuple[float, ...] = ()         # 0, 1 or 2 marked times (the ruler's ends)
     spectral: SpectralDisplay = field(default_factory=SpectralDisplay)   # the spectral views (own methods)
+    filters: DisplayFilters = field(default_factory=DisplayFilters)      # display filters (own methods)
     times: TimeDisplay = field(default_factory=TimeDisplay)
     # what the user changed: a restarted window is told these, and only these
     _touched: set[str] = field(default_factory=set, repr=False)
@@ -398,6 +401,7 @@ class ViewModel:
         if self.event_styles is not None and "events" in self._touched:
             out += [("events", s.options(c)) for c, s in self.event_styles.items()]
         out += self.spectral.window_options()
+        out += self.filters.window_options()
         if self.times.clock or "time_axis" in self._touched:
             out.append(("time_axis", self.time_axis_options()))
         return tuple(out)

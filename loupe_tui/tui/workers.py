@@ -1,4 +1,5 @@
-"""Long work of the main screen that runs in thread workers: the trace pyramids, the spectral views.
+"""Long work of the main screen that runs in thread workers: the trace pyramids (raw and filtered), the
+spectral views.
 
 No widget is touched here: results go back through callbacks that the app
 calls on its own thread (``app.call_from_thread``).
@@ -99,3 +100,37 @@ def prepare_spectral(configs: list, epoch_s: float, cache_dir, app, on_progress:
         if worker.is_cancelled:
             return
     post(on_ready, views)
+
+
+def prepare_filtered(sources: list, cache_dir, app, on_progress: Callable[[str], None],
+                     on_error: Callable[[str, str], None], on_ready: Callable[[str, object], None]) -> None:
+    """Open or build the pyramid of each ``(name, FilteredSource)`` of ``sources``, calling
+    ``on_ready(fingerprint, pyramid)`` for each (``pyramid`` None when it failed, said in one line).
+
+    Runs in a thread worker; a build stops (nothing cached) when the worker is
+    cancelled (the chains changed again, the app quits). Progress at most every 0.1 s.
+    """
+    worker = get_current_worker()
+    post = poster(app, worker)
+    last = [0.0]
+    for k, (name, fsrc) in enumerate(sources):
+        def progress(frac: float, what: str, name=name, k=k) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.1 or frac >= 1.0:
+                last[0] = now
+                post(on_progress, f"{name}: {what} {100 * frac:.0f} % ({k + 1}/{len(sources)})")
+
+        fp = fsrc.fingerprint
+        try:
+            pyr = Pyramid.open_or_build(fsrc, cache_dir, progress=progress, cancel=lambda: worker.is_cancelled)
+        except LoupeError as exc:
+            if worker.is_cancelled:
+                return
+            post(on_error, f"display filter {name}: {exc}", "error")
+            pyr = None
+        except (OSError, ValueError, MemoryError) as exc:   # a full disk, a source gone: one line
+            post(on_error, f"display filter {name}: {type(exc).__name__}: {exc}", "error")
+            pyr = None
+        if worker.is_cancelled:
+            return
+        post(on_ready, fp, pyr)

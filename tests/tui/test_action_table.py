@@ -12,7 +12,7 @@ from loupe_tui.tui.colon import COMMANDS, parse
 from tui_helpers import SIZE, sync, wait_ready
 
 ARGS = {"time": "0:01:00", "int": "3", "state": "REM", "text": "spindle", "path": "{tmp}/copy.csv", "onoff": "on",
-        "clock": "elapsed", "": ""}
+        "clock": "elapsed", "chain": "eeg, notch50", "": ""}
 
 
 @sync

@@ -10,8 +10,9 @@ an action id; an edited keymap file takes effect at once); each action id
 runs its handler from the one table of :mod:`loupe_tui.tui.actions`;
 :meth:`MainScreen.apply` updates the terminal views and hands the change to
 the bridge. Slow work (pyramid builds, the spectral views, window start)
-runs in workers; the spectral views have their own owner
-(:class:`~loupe_tui.tui.spectral_panels.SpectralPanels`).
+runs in workers; the spectral views and the display filters have their own
+owners (:class:`~loupe_tui.tui.spectral_panels.SpectralPanels`,
+:class:`~loupe_tui.tui.trace_filters.TraceFilters`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from loupe_tui.tui.openers import Openers
 from loupe_tui.tui.ruler import Ruler
 from loupe_tui.tui.spectral_panels import SpectralPanels
 from loupe_tui.tui.terminal_frames import NO_GRAPHICS, TerminalFrames
+from loupe_tui.tui.trace_filters import TraceFilters
 from loupe_tui.tui.view import ViewChange
 from loupe_tui.tui.widgets.draw import StateColors, ViewState
 from loupe_tui.tui.widgets.command_line import CommandLine
@@ -96,6 +98,7 @@ class MainScreen(Screen, inherit_bindings=False):
         self.key_ms: list[float] = []
         self.label_dock = LabelDock(self)               # the label table (F4), mounted on first use
         self.spectral = SpectralPanels(self)            # spectrograms and band lines (context.spectral)
+        self.trace_filters = TraceFilters(self)         # the preview's display filters (view.filters)
         # what the GL window waits for: it opens the pyramids and spectral caches the app builds
         self._window_waits: set[str] | None = {"traces", *(["spectral"] if context.spectral else [])}
         # state names whose colours the GL window has (it gets them all when it starts)
@@ -147,19 +150,29 @@ class MainScreen(Screen, inherit_bindings=False):
         self.traces.set_traces(traces, pyramids)
         self.traces.apply_view(self.view)
         self.ruler.set_traces(traces, pyramids)
+        self.trace_filters.set_traces(traces, pyramids)
         if not traces:
             self.traces.set_message("no traces to preview (TraceConfig or Zip data draws here)")
         self.refresh_views(Change(window=True))
         self.ready_for_window("traces")
 
-    def ready_for_window(self, part: str) -> None:
-        """``part`` (``"traces"``, ``"spectral"``) is built: start the GL window once nothing else is left."""
-        if self._window_waits is not None:
+    def ready_for_window(self, part: str, restart: bool = False) -> None:
+        """``part`` (``"traces"``, ``"spectral"``) is built: start the GL window once nothing else is left;
+        ``restart``: restart a running one (the spectral views changed: it is given the new spec)."""
+        if self._window_waits is None:
+            if restart and self.context.window and self.bridge.link is not None:
+                self.start_window(restart=True)
+        else:
             self._window_waits.discard(part)
             if not self._window_waits:
                 self._window_waits = None
                 if self.context.window:
                     self.start_window()
+
+    def window_waits_for(self, part: str) -> None:
+        """A GL window that has not started yet also waits for ``part`` to be built."""
+        if self._window_waits is not None:
+            self._window_waits.add(part)
 
     @work(exclusive=True, group="window")
     async def start_window(self, restart: bool = False) -> None:
@@ -233,6 +246,14 @@ class MainScreen(Screen, inherit_bindings=False):
     def on_spectrogram_view_problem(self, event: SpectrogramView.Problem) -> None:
         self.notify_status(event.text, "error")
 
+    def on_trace_preview_problem(self, event: TracePreview.Problem) -> None:
+        """A window could not be read (said once), or reads work again (the line goes)."""
+        event.stop()
+        if event.text:
+            self.notify_status(f"{event.text}; scoring goes on", "error")
+        elif self.status_bar.message.endswith("; scoring goes on"):
+            self.notify_status("")
+
     def on_resize(self) -> None:
         self.spectral.fit()
 
@@ -256,6 +277,8 @@ class MainScreen(Screen, inherit_bindings=False):
             self.status_bar.set_message("")   # something happened: an old message (or error) is stale
         if change.labels:
             self.sync_colors()
+        if change.epoch:
+            self.spectral.reopen()           # its cache is keyed by the epoch: a new build, with progress
         self.refresh_views(change)
         self.bridge.tell(change, self.session)
 
@@ -270,6 +293,8 @@ class MainScreen(Screen, inherit_bindings=False):
             action, what = FOCUS_HINTS[v.focused.kind]
             k = self.states.action_keys.get(action, ())
             message += f"; {keys.display(k[0])}: {what}" if k else ""
+        if any(target == "filters" for target, _ in change.options):
+            self.trace_filters.apply()
         if change.terminal:
             self.traces.apply_view(v)
         if message:

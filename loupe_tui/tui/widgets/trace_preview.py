@@ -5,6 +5,13 @@ decimation pyramid (:meth:`Pyramid.window`, O(columns)) as braille dots, two
 dot columns and four dot rows per cell. Label shading, the selection and the
 cursor are cell backgrounds; the last row holds times and global events.
 The widget never reads the session: the screen calls :meth:`show`.
+
+A trace with a display filter (:meth:`set_filtered`) is drawn from the
+pyramid of its filtered source, named with its chain at the right of its top
+row. A window that cannot be read (a recording at a URL whose server went
+away: ``WindowData.problem``; a file that went away) draws empty, and the
+widget posts :class:`TracePreview.Problem` when the problem starts and when
+it ends, never once per frame.
 """
 
 from __future__ import annotations
@@ -13,9 +20,11 @@ import math
 
 import numpy as np
 from rich.segment import Segment
+from textual.message import Message
 from textual.strip import Strip
 
 from loupe_tui.core.timefmt import format_time
+from loupe_tui.errors import LoupeError
 from loupe_tui.tui.context import PreviewTrace
 from loupe_tui.tui.widgets.draw import (BG, CachedLines, CURSOR, DIM, GUTTER, SELECTION, StripPainter, ViewState, blend,
                                          braille_rows, column_range, nice_step, range_columns, rgba_tuple)
@@ -26,10 +35,20 @@ MAX_TRACES = 6
 class TracePreview(CachedLines):
     """Braille traces of the window with label shading, selection and cursor."""
 
+    class Problem(Message):
+        """Reading the window failed (``text``, one line), or works again (``text`` empty)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
     def __init__(self, *, id: str | None = None):
         super().__init__(id=id)
         self._traces: list[PreviewTrace] = []
         self._pyramids: list = []          # per trace, a Pyramid or None
+        self._filtered: dict[int, tuple] = {}   # trace index -> (filtered pyramid or None: raw, name to show)
+        self._filtered_ranges: dict[tuple[int, int], tuple[float, float]] = {}
+        self.problem = ""                  # the last reading problem ("" when reads work)
         self._yrange: list[tuple[float, float]] = []
         self._gain: list[float] = []
         self._fixed: dict[int, tuple[float, float]] = {}
@@ -55,6 +74,17 @@ class TracePreview(CachedLines):
         self._gain = [1.0] * len(traces)
         self.focus_index = min(self.focus_index, max(0, len(traces) - 1))
         self._invalidate(data=True)
+
+    def set_filtered(self, drawn: dict[int, tuple]) -> None:
+        """Traces drawn filtered: index -> (the filtered source's Pyramid, or None while it is built:
+        drawn raw meanwhile; the name shown, ``"EEG [0.3-35 Hz]"``). Others are drawn raw."""
+        if drawn != self._filtered:
+            self._filtered = dict(drawn)
+            self._invalidate(data=True)
+
+    def _pyramid(self, i: int):
+        f = self._filtered.get(i)
+        return f[0] if f is not None and f[0] is not None else self._pyramids[i]
 
     def set_message(self, text: str) -> None:
         self.message = text
@@ -122,7 +152,14 @@ class TracePreview(CachedLines):
         self._invalidate(data=True)
 
     def _ylim(self, i: int) -> tuple[float, float]:
-        lo, hi = self._fixed.get(i, self._yrange[i])
+        auto = self._yrange[i]
+        pyr = self._pyramid(i)
+        if pyr is not self._pyramids[i]:      # filtered: its own range (a high-pass removes the offset)
+            key = (id(pyr), self._traces[i].channel)
+            if key not in self._filtered_ranges:
+                self._filtered_ranges[key] = _robust_range(pyr, self._traces[i].channel)
+            auto = self._filtered_ranges[key]
+        lo, hi = self._fixed.get(i, auto)
         mid, half = (lo + hi) / 2, (hi - lo) / 2 / self._gain[i]
         return mid - half, mid + half
 
@@ -157,7 +194,10 @@ class TracePreview(CachedLines):
             cell_styles = [p.style(fg, bg) for bg in styles]
             focused = i == self.focus_index and len(self._traces) > 1 and self.focus_shown
             top, bottom = (range_label(v, tr.units) for v in reversed(self._ylim(i)))
+            shown_name = self._filtered[i][1] if i in self._filtered else ""
             for r, text in enumerate(texts):
+                if r == 0 and shown_name and len(shown_name) + 2 < len(text):
+                    text = text[:len(text) - len(shown_name) - 1] + shown_name + " "
                 if r == 0:
                     label = ("▶" if focused else " ") + tr.name
                     g = p.gutter(label, fg, BG, bold=focused)
@@ -178,12 +218,23 @@ class TracePreview(CachedLines):
             return
         self._data = []
         dots = rows * 4
+        problems = []
         for i in shown:
-            pyr, tr = self._pyramids[i], self._traces[i]
-            wd = pyr.window(view.t0, view.t1, plot_w * 2, channels=[tr.channel])
-            lo, hi = _columns(wd, view.t0, view.t1, plot_w * 2)
+            pyr, tr = self._pyramid(i), self._traces[i]
+            try:
+                wd = pyr.window(view.t0, view.t1, plot_w * 2, channels=[tr.channel])
+                lo, hi = _columns(wd, view.t0, view.t1, plot_w * 2)
+                problems.append(wd.problem)
+            except (OSError, LoupeError) as exc:   # a local file that went away: drawn empty, said once
+                lo = hi = np.full(plot_w * 2, np.nan)
+                problems.append(f"{tr.name}: {exc}" if isinstance(exc, LoupeError) else
+                                f"{tr.name}: cannot read the recording ({type(exc).__name__}: {exc})")
             self._data.append(braille_rows(*range_columns(lo, hi, *self._ylim(i), dots), rows))
-        self._data_key = key
+        problem = next((p for p in problems if p), "")
+        self._data_key = None if problem else key      # a failed read is tried again on the next draw
+        if problem != self.problem:
+            self.problem = problem
+            self.post_message(self.Problem(problem))
 
     def _backgrounds(self, view: ViewState, n: int) -> tuple[np.ndarray, list[tuple]]:
         """Per cell a background index, and the backgrounds: labels, selection, cursor."""
