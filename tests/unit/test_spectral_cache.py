@@ -237,3 +237,13 @@ def test_real_mouse_recording_builds_and_pages(tmp_path):
     img = views.spectrogram.page(100.0, 110.0, 80)
     assert img.n_cols == 80 and np.isfinite(img.power).all()
     assert np.isfinite(views.emg.values).all()
+
+
+def test_a_few_artifact_epochs_do_not_squash_a_series_limits():
+    rng = np.random.default_rng(1)
+    values = rng.normal(1.0, 0.1, 150).astype(np.float32)
+    values[:7] = 6.0                                          # a loose electrode in the first 28 s
+    lo, hi = sc.EpochSeries("delta", "log10 power", 0.0, 4.0, values).limits()
+    assert hi < 1.5 and lo < 0.9                              # the rest spans the sparkline's rows
+    clean = sc.EpochSeries("delta", "log10 power", 0.0, 4.0, values[7:]).limits()
+    assert clean == pytest.approx(sc.percentiles(values[7:], 2.5, 97.5))   # no artifact: the percentiles

@@ -64,6 +64,8 @@ PAGE_COLUMNS = (48, 128)
 _GATHER_ROWS = 8
 #: Fine pages kept in memory (about 30 kB each).
 PAGE_CACHE = 16
+#: EpochSeries.limits keeps its limits within this many robust standard deviations of the median.
+ROBUST_SIGMAS = 4.0
 #: Default colour limits: YASA's plot_spectrogram percentiles.
 LIMIT_PCT = (2.5, 97.5)
 
@@ -128,10 +130,20 @@ class EpochSeries:
         return column_means(self.values[:, None], a, b, at)[:, 0]
 
     def limits(self, lo_pct: float = LIMIT_PCT[0], hi_pct: float = LIMIT_PCT[1]) -> tuple[float, float]:
-        """The values' percentiles over the whole recording (stable while paging)."""
+        """The values' percentiles over the whole recording (stable while paging), drawn in to
+        ``ROBUST_SIGMAS`` robust standard deviations (IQR / 1.349) of the median, so that a few
+        artifact epochs (a loose electrode in the first minute: 5 % of a 10 min recording) do not
+        squash every other epoch into the bottom row of a sparkline."""
         key = (lo_pct, hi_pct)
         if key not in self._limits:
-            self._limits[key] = percentiles(self.values, lo_pct, hi_pct)
+            lo, hi = percentiles(self.values, lo_pct, hi_pct)
+            v = self.values[np.isfinite(self.values)]
+            if len(v):
+                q1, med, q3 = (float(x) for x in np.percentile(v, [25, 50, 75]))
+                sigma = (q3 - q1) / 1.349
+                if sigma > 0:
+                    lo, hi = max(lo, med - ROBUST_SIGMAS * sigma), min(hi, med + ROBUST_SIGMAS * sigma)
+            self._limits[key] = (lo, hi) if hi > lo else percentiles(self.values, lo_pct, hi_pct)
         return self._limits[key]
 
 
