@@ -36,7 +36,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-GROUPS: tuple[str, ...] = ("navigation", "scoring", "selection", "labels", "view", "video", "app")
+GROUPS: tuple[str, ...] = ("navigation", "scoring", "selection", "labels", "suggestions", "view", "video", "app")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,19 @@ ACTIONS: tuple[Action, ...] = (
     _a("labels.note", ("ctrl+shift+n", "ctrl+n"), "Add or edit a note on the epoch/selection", "labels"),
     _a("labels.save", "ctrl+s", "Save labels", "labels", True),
     _a("labels.export", "ctrl+x", "Export labels as... (csv, htsv, parquet)", "labels"),
+    # suggestions (issue 14): review is the fast path, so accepting is one unmodified key, ``;``
+    # (home row, right hand; no state keymap uses punctuation); the rest are Alt+letters, exact in
+    # every terminal (ESC + letter; not Alt+B/Alt+F, which Textual reads as Ctrl+Left/Right)
+    _a("suggest.accept", ";", "Accept the suggestion for the cursor's epoch and step on", "suggestions", True),
+    _a("suggest.accept_window", "alt+a", "Accept every suggestion in the window where nothing is scored "
+       "(one undo step)", "suggestions"),
+    _a("suggest.accept_run", "alt+r", "Accept the run of equal suggestions the cursor is in, where nothing is "
+       "scored (one undo step)", "suggestions"),
+    _a("suggest.next_low_confidence", "alt+n", "Go to the next epoch whose suggestion's confidence is below "
+       "the threshold", "suggestions"),
+    _a("suggest.next_disagreement", "alt+d", "Go to the next epoch where the labels, the suggestions and the "
+       "compared scorers disagree", "suggestions"),
+    _a("suggest.threshold", "alt+t", "Set the confidence threshold (default 0.8)", "suggestions"),
     # view
     _a("view.hypnogram", "h", "Show/hide the hypnogram", "view"),
     _a("view.hypnogram_zoom", "z", "Hypnogram: whole recording / zoomed around the window", "view"),

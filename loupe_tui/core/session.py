@@ -27,6 +27,7 @@ import numpy as np
 from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.coverage import EPS, first_uncovered_at_or_after, last_uncovered_before, state_changes
 from loupe_tui.core.labels import IntervalLabelSet, LabelDiff
+from loupe_tui.core.labels.diff import Hunk, make_hunk
 
 @dataclass
 class Change:
@@ -309,6 +310,41 @@ class Session:
         if self.auto_advance:
             change = change | self.step_epoch(1)
         return change
+
+    def label_spans(self, spans, what: str = "labelled") -> Change:
+        """Label several ``(start, end, state)`` spans (sorted, not overlapping) as **one** edit: one
+        journal entry and one undo step (accepting many suggestions at once).
+
+        The label set's edits are one span each, so the result is planned on a scratch set holding
+        the rows the spans touch (and their neighbours, which may merge) with the same rules as
+        :meth:`IntervalLabelSet.add`, then applied as a single replacement of those rows.
+        """
+        spans = sorted((float(a), float(b), str(st)) for a, b, st in spans if b > a)
+        if not spans:
+            return Change(message=f"nothing {what}")
+        if len(spans) == 1:
+            a, b, st = spans[0]
+            diff = self.labels.add(a, b, st)
+            self._remember(a, diff)
+            return Change(labels=diff, message=f"{what}: {self._describe(diff.added, diff.removed)}")
+        ls = self.labels
+        lo = max(0, int(np.searchsorted(ls.ends, spans[0][0], side="left")) - 1)
+        hi = min(len(ls), int(np.searchsorted(ls.starts, spans[-1][1], side="right")) + 1)
+        old = tuple(ls.row(i) for i in range(lo, hi))
+        scratch = IntervalLabelSet(ls.schema, extra_cols=ls.extra_cols)
+        for r in old:
+            scratch.add(r.start, r.end, r.label, r.note, **dict(zip(ls.extra_cols, r.extras)))
+        for a, b, st in spans:
+            scratch.add(a, b, st)
+        hunk = make_hunk(lo, old, tuple(scratch))
+        if hunk is None:
+            return Change(message=f"nothing {what}: the labels already say so")
+        # revert() applies "hunk.added -> hunk.removed" as one new undoable edit: give it the inverse
+        diff = ls.revert(LabelDiff((Hunk(hunk.index, hunk.added, hunk.removed),), "label_spans"))
+        if diff is None:
+            return Change(message=f"nothing {what}: the labels changed meanwhile")
+        self._remember(spans[0][0], diff)
+        return Change(labels=diff, message=f"{what}: {self._describe(diff.added, diff.removed)}")
 
     def clear(self) -> Change:
         """Remove labels in the selection, or in the current epoch."""

@@ -7,7 +7,8 @@ and help; :func:`action_table` says who does each one: the
 :class:`~loupe_tui.tui.navigation.Navigator` (searches, frame steps), the
 :class:`~loupe_tui.tui.ruler.Ruler` (time and amplitude between two marks), the
 :class:`~loupe_tui.tui.openers.Openers` (prompts, dialogs, screens) or the
-main screen (files, the label table, playback, the window, quitting); the
+main screen (files, the label table, playback, the window, quitting), or its
+:class:`~loupe_tui.tui.suggestions.SuggestionReview` (accepting suggestions, their jumps); the
 spectral views' settings are the view model's part
 :class:`~loupe_tui.tui.spectral_settings.SpectralDisplay`. Each
 callable takes no argument and returns a ``Change``, a ``ViewChange`` or
@@ -30,6 +31,7 @@ from loupe_tui.core.timefmt import parse_time
 from loupe_tui.errors import LoupeConfigError
 from loupe_tui.tui.colon import Command
 from loupe_tui.tui.navigation import Navigator
+from loupe_tui.tui.suggestions import SuggestionReview
 from loupe_tui.tui.trace_filters import TraceFilters
 from loupe_tui.tui.view import ViewChange, ViewModel
 
@@ -38,11 +40,12 @@ Handler = Callable[[], "Change | ViewChange | None"]
 
 class ScreenActions(Protocol):
     """What the main screen itself does (files, the label table, playback, the window, quitting), its
-    view model (``:time``, and ``:goto`` reading times as they are shown) and its display filters
-    (``:filter``)."""
+    view model (``:time``, and ``:goto`` reading times as they are shown), its display filters
+    (``:filter``) and its suggestions (accept, the jumps)."""
 
     view: ViewModel
     trace_filters: TraceFilters
+    suggestions: SuggestionReview
 
     def save(self, then_quit: bool = False) -> Change | None: ...
     def export(self, path: str) -> Change: ...
@@ -91,6 +94,12 @@ def action_table(session: Session, view: ViewModel, nav: Navigator, openers, rul
         "labels.note": o.ask_note,
         "labels.save": screen.save,
         "labels.export": o.ask_export,
+        "suggest.accept": screen.suggestions.accept,
+        "suggest.accept_window": screen.suggestions.accept_window,
+        "suggest.accept_run": screen.suggestions.accept_run,
+        "suggest.next_low_confidence": screen.suggestions.next_unsure,
+        "suggest.next_disagreement": screen.suggestions.next_disagreement,
+        "suggest.threshold": o.ask_threshold,
         "view.hypnogram": v.toggle_hypnogram,
         "view.hypnogram_zoom": v.toggle_hypnogram_zoom,
         "view.label_strip": v.toggle_label_strip,

@@ -140,11 +140,16 @@ class Bridge:
         kitty or sixel starts the window offscreen, its frames for the terminal.
     on_frame : callable, optional
         Called (no arguments) for every ``FrameDrawn``: offscreen, a frame is in the frame buffer.
+    layers : callable, optional
+        ``() -> [SetLabelLayer, ...]``: every label layer (suggestions, other scorers) a new or
+        restarted window is given after the full state (their owner keeps them, not the bridge).
     """
 
     def __init__(self, context, on_event: Callable[[P.Message], None], graphics: TerminalGraphics | None = None,
-                 on_frame: Callable[[], None] | None = None):
+                 on_frame: Callable[[], None] | None = None,
+                 layers: Callable[[], list[P.Message]] | None = None):
         self.context = context
+        self.layers = layers or (lambda: [])
         self.on_event = on_event
         self.on_frame = on_frame
         self.graphics = graphics               # what the terminal was found to show, and why
@@ -290,7 +295,7 @@ class Bridge:
                 self._status = f"GL window: no display; terminal graphics {self.graphics.reason}: text views"
             self.link = None
             return self.status
-        for msg in full_state(session, view, states):
+        for msg in [*full_state(session, view, states), *self.layers()]:
             self.link.send(msg)
         self.remote = display if display is not None and display.remote else None
         if self.remote is not None and not self._hinted:     # once: the link is the user's to tune
@@ -312,7 +317,7 @@ class Bridge:
             self._status = f"GL window: unavailable offscreen ({exc}): text views"
             self.link = None
             return self.status
-        for msg in full_state(session, view, states):
+        for msg in [*full_state(session, view, states), *self.layers()]:
             self.link.send(msg)
         if self.frame_size is not None:
             self.link.send(P.SetFrameSize(*self.frame_size))

@@ -82,6 +82,13 @@ class Openers:
         self._push(Prompt("Epoch length (seconds)", "e.g. 4 for mice, 30 for human sleep", f"{s.epoch_len:g}",
                           check=_positive_time), lambda t: s.set_epoch_len(parse_time(t)))
 
+    def ask_threshold(self) -> None:
+        """The suggestions' confidence threshold (the unsure jump and the strip's ``?``)."""
+        review = self.screen.suggestions
+        self._push(Prompt("Suggestion confidence threshold", "0-1: suggestions below it are marked ? and "
+                          "visited by the unsure jump", f"{review.threshold:g}", check=_fraction),
+                   review.set_threshold)
+
     def ask_window_len(self) -> None:
         s = self.session
         self._push(Prompt("Window length", "seconds, or 2m, 1:00", f"{s.window_len:g}", check=_positive_time),
@@ -238,3 +245,8 @@ class Openers:
             return Change(message="no videos")
         return (video.VideoVisibilityDialog(self.view.videos, self.view.video_visible),
                 lambda r: self.view.set_videos_visible(r.visible))
+
+
+def _fraction(text: str) -> None:
+    if not 0 < float(text) <= 1:
+        raise ValueError("a confidence above 0 and at most 1, e.g. 0.8")

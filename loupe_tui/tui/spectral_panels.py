@@ -174,6 +174,7 @@ class SpectralPanels:
         self.show(ViewState.of(self.screen.session), self.screen.view)
         restart, self._restart_window = self._restart_window, False
         self.screen.ready_for_window("spectral", restart=restart)
+        self.screen.suggestions.start(self.views)     # their caches hold the suggestions' features
 
     def _ready_message(self, spec, emg) -> str:
         what = [f"{spec.eeg_name} spectrogram and band power"] if spec else []
@@ -240,8 +241,10 @@ class SpectralPanels:
         if not shown or s.size.height <= 0:
             return
         hyp, strip = s.query_one("#hypnogram"), s.query_one("#label-strip")
+        suggested = s.query_one("#suggestion-strip")
         below = self.overview.display or self.bands.display or hyp.display    # one margin row above them
         fixed = (CHROME_ROWS + TRACES_ROWS + (3 if strip.display else 0) + (1 if below else 0)
+                 + (suggested.styles.height.value if suggested.display and suggested.styles.height else 0)
                  + (hyp.rows_needed() if hyp.display else 0)
                  + (self.bands.rows_needed() if self.bands.display else 0))
         wants = [WANT_ROWS[0] if w is self.page else WANT_ROWS[1] for w in shown]

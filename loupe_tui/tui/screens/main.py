@@ -44,6 +44,7 @@ from loupe_tui.tui.navigation import Navigator, Playback
 from loupe_tui.tui.openers import Openers
 from loupe_tui.tui.ruler import Ruler
 from loupe_tui.tui.spectral_panels import SpectralPanels
+from loupe_tui.tui.suggestions import SuggestionReview
 from loupe_tui.tui.terminal_frames import NO_GRAPHICS, TerminalFrames
 from loupe_tui.tui.trace_filters import TraceFilters
 from loupe_tui.tui.view import ViewChange
@@ -55,6 +56,7 @@ from loupe_tui.tui.widgets.hypnogram import Hypnogram
 from loupe_tui.tui.widgets.label_strip import LabelStrip
 from loupe_tui.tui.widgets.spectrogram import SpectrogramView
 from loupe_tui.tui.widgets.status import StatusBar
+from loupe_tui.tui.widgets.suggestion_strip import SuggestionStrip
 from loupe_tui.tui.widgets.trace_preview import TracePreview
 from loupe_tui.tui.workers import prepare_pyramids
 
@@ -88,9 +90,10 @@ class MainScreen(Screen, inherit_bindings=False):
         self.nav = Navigator(session, context.frame_times, lambda: self.view.video_target, self._state_names)
         self.openers = Openers(self, session, self.view, self.nav)
         self.ruler = Ruler(self.view, lambda: session.cursor)
+        self.suggestions = SuggestionReview(self)       # suggestions and other scorers (context.compare)
         self.actions = action_table(session, self.view, self.nav, self.openers, self.ruler, self)
         self.bridge = Bridge(context, lambda m: self.post_message(self.WindowEvent(m)), graphics,
-                             on_frame=lambda: self.frames.frame_drawn())
+                             on_frame=lambda: self.frames.frame_drawn(), layers=self.suggestions.layer_messages)
         self.frames = TerminalFrames(graphics or NO_GRAPHICS, lambda: self.bridge.frames_path,
                                      self.bridge.set_frame_size, lambda text: self.notify_status(text, "error"))
         self.playback = Playback(session)
@@ -109,6 +112,7 @@ class MainScreen(Screen, inherit_bindings=False):
         with Horizontal(id="body"):
             with Vertical(id="views"):
                 yield LabelStrip(id="label-strip")
+                yield SuggestionStrip(self.suggestions.strip_rows, id="suggestion-strip")
                 yield from self.spectral.page_widgets()
                 yield TracePreview(id="traces")
                 yield from self.frames.widgets()
@@ -120,6 +124,8 @@ class MainScreen(Screen, inherit_bindings=False):
     # -- start ---------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.status_bar, self.label_strip = self.query_one(StatusBar), self.query_one(LabelStrip)
+        self.suggestion_strip = self.query_one(SuggestionStrip)
+        self.show_suggestions(send=False)
         self.traces, self.hypnogram = self.query_one(TracePreview), self.query_one(Hypnogram)
         self.query_one(CommandLine).states = self._state_names()
         self.query_one(KeyFooter).show(self.states)
@@ -277,6 +283,7 @@ class MainScreen(Screen, inherit_bindings=False):
             self.status_bar.set_message("")   # something happened: an old message (or error) is stale
         if change.labels:
             self.sync_colors()
+            self.suggestions.labels_changed()
         if change.epoch:
             self.spectral.reopen()           # its cache is keyed by the epoch: a new build, with progress
         self.refresh_views(change)
@@ -285,6 +292,7 @@ class MainScreen(Screen, inherit_bindings=False):
     def _apply_view(self, change: ViewChange) -> None:
         v = self.view
         self.hypnogram.display, self.label_strip.display = v.hypnogram, v.label_strip
+        self.suggestion_strip.display = v.label_strip and self.suggestions.rows_wanted() > 0
         if self.hypnogram.zoomed != v.hypnogram_zoom:
             self.hypnogram.toggle_zoom()
         self.spectral.apply(v)
@@ -308,6 +316,8 @@ class MainScreen(Screen, inherit_bindings=False):
         self.spectral.show(view, self.view)
         if self.label_strip.display:
             self.label_strip.show(view, labels, colors)
+        if self.suggestion_strip.display:
+            self.suggestion_strip.show(view, colors)
         self.traces.show(view, labels, colors, self.view.overlays)
         hyp = self.hypnogram
         if hyp.display:
@@ -318,6 +328,19 @@ class MainScreen(Screen, inherit_bindings=False):
                 hyp.styles.height = rows
                 self.spectral.fit()
         self.label_dock.show_changes(change, bool(change.cursor or change.window or labels_changed))
+
+    def show_suggestions(self, send: bool = True) -> None:
+        """New suggestions (or threshold): size and redraw their strip; ``send`` them to the GL window."""
+        rows, strip = self.suggestions.rows_wanted(), self.suggestion_strip
+        strip.display = rows > 0 and self.view.label_strip
+        if strip.styles.height is None or strip.styles.height.value != rows:
+            strip.styles.height = max(rows, 1)
+            self.spectral.fit()
+        if strip.display:
+            strip.show(ViewState.of(self.session), self.state_colors)
+        if send:
+            for msg in self.suggestions.layer_messages()[:1 if self.suggestions.current is not None else 0]:
+                self.bridge.send(msg)
 
     def notify_status(self, text: str, level: str = "info") -> None:
         self.status_bar.set_message(text, level)
@@ -439,6 +462,7 @@ class MainScreen(Screen, inherit_bindings=False):
     @work(exclusive=True, group="quit")
     async def _shutdown(self) -> None:
         """Close the GL window, then leave the app returning the labels."""
+        self.suggestions.close()
         try:
             await self.bridge.stop()
         finally:

@@ -1,0 +1,356 @@
+"""Scoring suggestions and other scorers on the main screen (issue 14): train, show, review.
+
+The main screen owns one :class:`SuggestionReview`, which owns
+
+* the background :class:`~loupe_tui.io.suggest.SuggestionTrainer` (started once the spectral views
+  are open: their caches hold the features; the features are computed in a thread worker), fed a
+  :class:`~loupe_tui.io.suggest.LabelSnapshot` after every label edit (0.01 ms: never a key's cost);
+  what it publishes arrives on the app's thread through ``call_from_thread``;
+* the newest :class:`~loupe_tui.io.suggest.Suggestions` and the confidence threshold;
+* what the ``suggested`` and ``compare:i`` strips show, in the terminal
+  (:class:`~loupe_tui.tui.widgets.suggestion_strip.SuggestionStrip`) and in the GL window
+  (``SetLabelLayer`` messages, which the bridge also sends to every new window);
+* the review actions: accept (one epoch, the window, the run; many at once is one undo step via
+  :meth:`Session.label_spans <loupe_tui.core.session.Session.label_spans>`), and the jumps to
+  the next unsure epoch and the next disagreement.
+
+The states suggested are the keymap's, less the artifact-like ones
+(:func:`~loupe_tui.core.labels.sleep_stats.excluded_kind`, as ``labels compare`` leaves them
+out of kappa). Suggestions are a layer of their own: nothing here writes a label except the
+accept actions, which are ordinary journaled edits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from textual.worker import get_current_worker
+
+from loupe_tui import protocol as P
+from loupe_tui.core import keys
+from loupe_tui.core.labels.sleep_stats import excluded_kind
+from loupe_tui.core.session import Change
+from loupe_tui.io.suggest import (LabelSnapshot, SuggestionTrainer, Suggestions, epoch_features, sidecar_path,
+                                  targets_of)
+from loupe_tui.tui.workers import poster
+
+#: The confidence threshold the jump and the strip's "?" start with.
+THRESHOLD = 0.8
+#: Confidences are merged into runs to this step in the GL window's layer.
+CONF_STEP = 0.05
+
+
+# -- pure helpers (numpy only) ---------------------------------------------------------------------
+def suggestable_states(states) -> tuple[str, ...]:
+    """The keymap's states the model may suggest: all but artifact and unscored ones."""
+    return tuple(s for s in states if excluded_kind(s) is None)
+
+
+def layer_runs(codes: np.ndarray, confidence: np.ndarray | None, first: float, step: float,
+               names) -> tuple[tuple, tuple, tuple, tuple]:
+    """``(starts, ends, labels, confidence)``: runs of epochs with equal code (and confidence to
+    :data:`CONF_STEP`) merged; epochs without a code left out."""
+    codes = np.asarray(codes)
+    conf = (np.zeros(len(codes)) if confidence is None
+            else np.round(np.nan_to_num(np.asarray(confidence, float)) / CONF_STEP) * CONF_STEP)
+    key = codes.astype(np.int64) * 1000 + np.round(conf * 100).astype(np.int64)
+    cut = np.flatnonzero(np.diff(key) != 0) + 1
+    a = np.concatenate([[0], cut]).astype(np.int64)
+    b = np.concatenate([cut, [len(codes)]]).astype(np.int64)
+    keep = codes[a] >= 0 if len(codes) else np.zeros(0, bool)
+    a, b = a[keep], b[keep]
+    return (tuple((first + a * step).tolist()), tuple((first + b * step).tolist()),
+            tuple(names[int(c)] for c in codes[a]),
+            () if confidence is None else tuple(round(float(c), 2) for c in conf[a]))
+
+
+def unscored(starts: np.ndarray, ends: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per span ``[a, b)``: no label overlaps it at all (sorted, non-overlapping labels)."""
+    i = np.searchsorted(ends, a, side="right")          # the first label ending after a
+    hit = i < len(starts)
+    hit[hit] = starts[i[hit]] < b[hit]
+    return ~hit
+
+
+def disagreements(columns: list[np.ndarray], pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Per epoch: some pair ``(i, j)`` of ``columns`` (codes in one name space, -1 none) both have a
+    state and the states differ."""
+    out = np.zeros(len(columns[0]), bool)
+    for i, j in pairs:
+        x, y = columns[i], columns[j]
+        out |= (x >= 0) & (y >= 0) & (x != y)
+    return out
+
+
+@dataclass(frozen=True)
+class StripRow:
+    """One row of the terminal strip: per column, a state (None: none) and its shade (0-1), and
+    whether it is below the threshold."""
+
+    title: str
+    states: list
+    alpha: np.ndarray
+    unsure: np.ndarray
+
+
+class SuggestionReview:
+    """The suggestions of the main ``screen``: trainer, layers, review actions."""
+
+    def __init__(self, screen):
+        self.screen = screen
+        self.trainer: SuggestionTrainer | None = None
+        self.current: Suggestions | None = None
+        self.threshold = THRESHOLD
+        self.problem: str | None = None        # why there are none (said once in the status line)
+        self._said_problem = False
+        self._announced = False
+
+    @property
+    def session(self):
+        return self.screen.session
+
+    @property
+    def compare(self) -> list:
+        return list(self.screen.context.compare)
+
+    # -- the trainer -------------------------------------------------------------------------
+    def start(self, views: list) -> None:
+        """The spectral views are open: compute the features in a thread, then (re)start the trainer."""
+        self.close()
+        self.current, self._said_problem, self._announced = None, False, False
+        spec = next((v.spectrogram for v in views if v.spectrogram is not None), None)
+        emg = next((v.emg for v in views if v.emg is not None), None)
+        if spec is None and emg is None:
+            return
+        self.screen.run_worker(partial(self._features, spec, emg), name="suggestion features",
+                               group="suggestions", thread=True, exclusive=True)
+
+    def _features(self, spec, emg) -> None:
+        post = poster(self.screen.app, get_current_worker())
+        try:
+            features = epoch_features(spec, emg)
+        except Exception as exc:  # noqa: BLE001 - no suggestions, scoring goes on; said in one line
+            post(self._problem, f"no suggestions: {type(exc).__name__}: {exc}")
+            return
+        post(self._start_trainer, features)
+
+    def _start_trainer(self, features) -> None:
+        labels = self.session.labels
+        states = suggestable_states(self.screen.states.states)
+        source = labels.source_path
+        self.trainer = SuggestionTrainer(features, partial(self._from_thread, self._published),
+                                         partial(self._from_thread, self._problem), states=states or None,
+                                         sidecar=sidecar_path(source) if source is not None else None)
+        self.trainer.submit(LabelSnapshot.of(labels), now=True)
+
+    def _from_thread(self, fn, arg) -> None:
+        """The trainer's callbacks run on its thread: hand them to the app's."""
+        try:
+            self.screen.app.call_from_thread(fn, arg)
+        except RuntimeError:          # the app has gone
+            pass
+
+    def labels_changed(self) -> None:
+        """After every label edit: the trainer retrains (debounced, on its thread)."""
+        if self.trainer is not None:
+            self.trainer.submit(LabelSnapshot.of(self.session.labels))
+
+    def close(self) -> None:
+        if self.trainer is not None:
+            self.trainer.close(timeout=0)
+            self.trainer = None
+
+    def _published(self, made: Suggestions) -> None:
+        if self.trainer is None:
+            return
+        self.current, self.problem, self._said_problem = made, None, False
+        self.screen.show_suggestions()
+        if not self._announced:
+            self._announced = True
+            how = f"{'read back' if made.from_sidecar else 'trained'} on {made.n_train:,} scored epochs"
+            self._say(f"suggestions ready ({how}): {self._key('suggest.accept')} accepts one, "
+                      f"{self._key('suggest.accept_window')} the window", "ok")
+
+    def _problem(self, message: str) -> None:
+        self.problem = message
+        if message.startswith("not enough scored epochs"):
+            if self._said_problem:
+                return                      # once, not on every edit
+            self._said_problem = True
+            message = f"no suggestions yet: {message}"
+        self._say(message, "warning")
+
+    def _say(self, text: str, level: str) -> None:
+        """After what the status line says (the spectral views' news comes just before), not over it."""
+        before = self.screen.status_bar.message
+        self.screen.notify_status(f"{before}; {text}" if before else text, level)
+
+    # -- what is shown -----------------------------------------------------------------------
+    def grid(self) -> tuple[float, float, int]:
+        """``(first, step, n)``: the suggestions' epoch grid, else the session's."""
+        if self.current is not None:
+            return self.current.first, self.current.step_s, self.current.n_epochs
+        s = self.session
+        return s.t_start, s.epoch_len, s.n_epochs
+
+    def index(self, t: float) -> int:
+        first, step, _ = self.grid()
+        return math.floor((t - first) / step + 1e-9)
+
+    def layer_messages(self) -> list[P.Message]:
+        """Every layer for the GL window: the suggestions (when there are some) and each compared scorer."""
+        out: list[P.Message] = []
+        s = self.current
+        if s is not None:
+            starts, ends, names, conf = layer_runs(s.codes, s.confidence, s.first, s.step_s, s.states)
+            out.append(P.SetLabelLayer("suggestions", "suggested", starts, ends, names, conf))
+        for i, (name, labels) in enumerate(self.compare):
+            out.append(P.SetLabelLayer(f"compare:{i}", Path(str(name)).name, tuple(labels.starts.tolist()),
+                                       tuple(labels.ends.tolist()),
+                                       tuple(labels.label_names[c] for c in labels.codes.tolist())))
+        return out
+
+    def strip_rows(self, t0: float, t1: float, n: int) -> list[StripRow]:
+        """The terminal strip's rows for ``[t0, t1)`` in ``n`` columns."""
+        rows = []
+        ts = t0 + (np.arange(n) + 0.5) * ((t1 - t0) / max(n, 1))
+        s = self.current
+        if s is not None:
+            k = np.floor((ts - s.first) / s.step_s + 1e-9).astype(np.int64)
+            ok = (k >= 0) & (k < s.n_epochs)
+            kk = np.clip(k, 0, max(s.n_epochs - 1, 0))
+            codes = np.where(ok, s.codes[kk], -1)
+            conf = np.where(codes >= 0, s.confidence[kk], np.nan)
+            floor = 1.0 / max(len(s.states), 1)
+            alpha = 0.25 + 0.75 * np.clip((np.nan_to_num(conf) - floor) / max(1 - floor, 1e-9), 0, 1)
+            rows.append(StripRow("suggest", [s.states[c] if c >= 0 else None for c in codes.tolist()], alpha,
+                                 (codes >= 0) & (conf < self.threshold)))
+        for name, labels in self.compare:
+            i = np.searchsorted(labels.starts, ts, side="right") - 1
+            hit = (i >= 0) & (ts < labels.ends[np.maximum(i, 0)]) if len(labels) else np.zeros(n, bool)
+            states = [labels.label_names[labels.codes[j]] if h else None for j, h in zip(i.tolist(), hit.tolist())]
+            rows.append(StripRow(Path(str(name)).stem, states, np.ones(n), np.zeros(n, bool)))
+        return rows
+
+    def rows_wanted(self) -> int:
+        return (self.current is not None) + len(self.compare)
+
+    # -- review actions ----------------------------------------------------------------------
+    def _none(self) -> Change:
+        why = self.problem or ("they come once the spectral views are open and enough epochs are scored"
+                               if self.screen.context.spectral else
+                               "they need the spectral views (open --spectrogram EEG --emg EMG)")
+        return Change(message=f"no suggestions: {why}")
+
+    def accept(self) -> Change:
+        """Label the cursor's epoch with its suggestion and step to the next epoch."""
+        s = self.current
+        if s is None:
+            return self._none()
+        a, b = self.session.epoch_bounds()
+        k = self.index(a)
+        state = s.state_at(k)[0] if 0 <= k < s.n_epochs else None
+        if state is None:
+            return Change(message="no suggestion for this epoch (its features are missing)")
+        return self.session.label_spans([(a, b, state)], "accepted") | self.session.step_epoch(1)
+
+    def accept_window(self) -> Change:
+        """Accept every suggestion in the window where nothing is scored: one undo step."""
+        ses = self.session
+        return self._accept_range(self.index(ses.window_start), self.index(ses.window_end - 1e-6), "in the window")
+
+    def accept_run(self) -> Change:
+        """Accept the run of equal suggestions the cursor is in (where nothing is scored), one undo
+        step, and go to the epoch after it."""
+        s = self.current
+        if s is None:
+            return self._none()
+        j = self.index(self.session.epoch_bounds()[0])
+        if not (0 <= j < s.n_epochs) or s.codes[j] < 0:
+            return Change(message="no suggestion for this epoch")
+        cuts = np.flatnonzero(np.diff(s.codes) != 0) + 1        # where each run starts
+        lo = int(cuts[cuts <= j][-1]) if (cuts <= j).any() else 0
+        hi = (int(cuts[cuts > j][0]) if (cuts > j).any() else s.n_epochs) - 1
+        change = self._accept_range(lo, hi, "in this run")
+        return change | self.session.step_epoch(hi + 1 - j)
+
+    def _accept_range(self, lo: int, hi: int, where: str) -> Change:
+        s = self.current
+        if s is None:
+            return self._none()
+        lo, hi = max(lo, 0), min(hi, s.n_epochs - 1)
+        if hi < lo:
+            return Change(message=f"no suggestion {where}")
+        k = np.arange(lo, hi + 1)
+        a, b = s.first + k * s.step_s, s.first + (k + 1) * s.step_s
+        labels = self.session.labels
+        take = (s.codes[k] >= 0) & unscored(labels.starts, labels.ends, a, b)
+        if not take.any():
+            return Change(message=f"nothing to accept {where}: every suggested epoch is scored")
+        starts, ends, states, _ = layer_runs(np.where(take, s.codes[k], -1), None, float(a[0]), s.step_s, s.states)
+        return self.session.label_spans(list(zip(starts, ends, states)),
+                                        f"accepted {int(take.sum()):,} epochs {where}")
+
+    def next_unsure(self) -> Change:
+        """Go to the next epoch whose suggestion's confidence is below the threshold."""
+        s = self.current
+        if s is None:
+            return self._none()
+        j = self.index(self.session.epoch_bounds()[0])
+        low = np.flatnonzero((s.codes >= 0) & (s.confidence < self.threshold))
+        nxt = low[low > j]
+        if not len(nxt):
+            return Change(message=f"no suggestion below {self.threshold:g} after this epoch")
+        k = int(nxt[0])
+        state, conf = s.state_at(k)
+        return self.session.step_epoch(k - j) | Change(message=f"suggested {state} at {conf:.2f} "
+                                                            f"(below {self.threshold:g})")
+
+    def next_disagreement(self) -> Change:
+        """Go to the next epoch where the labels and the suggestions disagree, or any two of the labels
+        and the compared scorers do."""
+        if self.current is None and not self.compare:
+            return self._none()
+        first, step, n = self.grid()
+        sources = [("labels", self.session.labels), *self.compare]
+        names: dict[str, int] = {}
+        columns = []
+        for _, ls in sources:
+            t = targets_of(ls, first, step, n)
+            lut = np.array([names.setdefault(x, len(names)) for x in t.states] + [-1], np.int64)
+            columns.append(lut[np.where(t.codes >= 0, t.codes, len(t.states))])
+        pairs = [(i, j) for i in range(len(sources)) for j in range(i + 1, len(sources))]
+        s = self.current
+        if s is not None:
+            lut = np.array([names.setdefault(x, len(names)) for x in s.states] + [-1], np.int64)
+            columns.append(lut[np.where(s.codes >= 0, s.codes, len(s.states))])
+            pairs.append((0, len(columns) - 1))
+        j = self.index(self.session.epoch_bounds()[0])
+        hits = np.flatnonzero(disagreements(columns, pairs))
+        nxt = hits[hits > j]
+        if not len(nxt):
+            return Change(message="no disagreement after this epoch")
+        k = int(nxt[0])
+        inv = {v: key for key, v in names.items()}
+        said = ", ".join(f"{Path(str(nm)).stem if i else 'labels'} {inv.get(int(c[k]), '-')}"
+                         for i, ((nm, _), c) in enumerate(zip(sources, columns)))
+        if s is not None:
+            said += f", suggested {inv.get(int(columns[-1][k]), '-')}"
+        return self.session.step_epoch(k - j) | Change(message=f"disagreement: {said}")
+
+    def set_threshold(self, text: str) -> Change:
+        value = float(text)
+        if not 0 < value <= 1:
+            raise ValueError("a confidence between 0 and 1")
+        self.threshold = value
+        self.screen.show_suggestions(send=False)
+        return Change(message=f"confidence threshold {value:g}: {self._key('suggest.next_low_confidence')} goes "
+                              f"to the next suggestion below it")
+
+    def _key(self, action: str) -> str:
+        k = self.screen.states.action_keys.get(action, ())
+        return keys.display(k[0]) if k else action
