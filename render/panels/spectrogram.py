@@ -132,6 +132,11 @@ class SpectrogramPanel(Panel):
         if (t1 - t0) / self.sg.step_s >= FINE_BELOW:     # the cached epochs: a millisecond or two
             self._set_image(self.sg.page(t0, t1, n_px))
             return
+        ready = self.sg.cached_page(t0, t1, n_px)     # prefetched: no hop through the page thread
+        if ready is not None:
+            self._set_image(ready)
+            self.sg.prefetch_around(t0, t1, n_px)
+            return
         page = self._pages.get((t0, t1, n_px), wait)
         if isinstance(page, SpectrumImage):
             self._set_image(page)

@@ -222,9 +222,16 @@ class Spectrogram:
             return self.image(t0, t1, n_cols)
         n = int(min(max(n_cols, PAGE_COLUMNS[0]), PAGE_COLUMNS[1]))
         img = self._fine(t0, t1, n)
+        self.prefetch_around(t0, t1, n_cols)
+        return img
+
+    def prefetch_around(self, t0: float, t1: float, n_cols: int) -> None:
+        """Compute the pages before and after ``[t0, t1)`` in the background (short windows only)."""
+        if (t1 - t0) / self.step_s >= FINE_BELOW:
+            return
+        n = int(min(max(n_cols, PAGE_COLUMNS[0]), PAGE_COLUMNS[1]))
         span = t1 - t0
         self._prefetcher().want([(t0 + span, t1 + span, n), (t0 - span, t1 - span, n)])
-        return img
 
     def cached_page(self, t0: float, t1: float, n_cols: int) -> SpectrumImage | None:
         """What :meth:`page` would return, if it costs no computing (None otherwise); asks for
