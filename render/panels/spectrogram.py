@@ -22,7 +22,7 @@ session and snapshots wait for it.
 Options (target ``spectrogram``, ``spectrogram:<k>`` or ``panel:<i>``):
 ``{"visible": bool}`` (a hidden panel gives its height back to the others),
 ``{"limits_pct": [lo, hi]}`` (colour limits, percentiles 0-100),
-``{"cmap": name}`` (any name of :data:`render.prep.colormaps.CMAP_NAMES`).
+``{"cmap": name}`` (any name of :data:`loupe_tui.colormaps.CMAP_NAMES`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 from loupe_tui.errors import LoupeConfigError
 from loupe_tui.io.spectral.cache import FINE_BELOW, SpectrumImage
 from render.panels.base import GUTTER_TEXT_X, LINE_PX, SCALE_RGBA, Frame, Panel, fit_gutter, spread
-from render.prep.colormaps import lut
+from loupe_tui.colormaps import lut
 from render.prep.spectral import (
     LIMIT_PCT, MAX_ROWS, PageFetcher, check_limits_pct, freq_label, freq_ticks, spectrum_rgba, spectrum_rows,
 )

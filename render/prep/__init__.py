@@ -4,7 +4,7 @@ Pure numpy (plus the project's numba kernels): the GL panels wrap these in
 texture uploads and line draws. See ``docs/heatmaps-rasters-events.md``.
 """
 
-from render.prep.colormaps import CMAP_NAMES, DEFAULT_NAN_RGBA, TRANSPARENT, lut, map_values, nan_rgba
+from loupe_tui.colormaps import CMAP_NAMES, DEFAULT_NAN_RGBA, TRANSPARENT, lut, map_values, nan_rgba
 from render.prep.events import (
     DASH_PATTERNS, EventClassFrame, GlobalEventMarkers, dash_mask, dash_runs, dash_segments,
 )

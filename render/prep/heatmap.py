@@ -33,7 +33,7 @@ from loupe_tui.io.mean_pyramid import MeanPyramid
 from loupe_tui.io.minmax import BIN0
 from loupe_tui.io.pyramid import Pyramid
 from render.prep._columns import hold_indices, peak_of, reduce_peak
-from render.prep.colormaps import TRANSPARENT, lut, map_values
+from loupe_tui.colormaps import TRANSPARENT, lut, map_values
 
 DECIM_METHODS = ("peak", "mean")
 Progress = Callable[[float, str], None]
@@ -89,7 +89,7 @@ class HeatmapRenderer:
     cache_dir : path, optional
         Pyramid cache directory (default :func:`loupe_tui.io.pyramid.default_cache_dir`).
     nan_color : colour, optional
-        Colour of all-NaN columns (default :data:`render.prep.colormaps.DEFAULT_NAN_RGBA`).
+        Colour of all-NaN columns (default :data:`loupe_tui.colormaps.DEFAULT_NAN_RGBA`).
 
     Attributes ``cmap``, ``vmin``, ``vmax``, ``decim_method`` may be changed
     at run time (the Heatmap Plot Controls); queries use the current values.

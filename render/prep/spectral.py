@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 
 from loupe_tui.io.spectral.cache import LIMIT_PCT
-from render.prep.colormaps import TRANSPARENT, lut, map_values
+from loupe_tui.colormaps import TRANSPARENT, lut, map_values
 
 #: Hz steps a frequency scale may use (1-2-5).
 FREQ_STEPS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0)

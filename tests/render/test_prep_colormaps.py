@@ -7,7 +7,7 @@ import pytest
 
 from loupe_tui.config_validation import CMAP_NAMES
 from loupe_tui.errors import LoupeConfigError
-from render.prep.colormaps import DEFAULT_NAN_RGBA, lut, map_values, nan_rgba
+from loupe_tui.colormaps import DEFAULT_NAN_RGBA, lut, map_values, nan_rgba
 
 # round(255 * matplotlib) at LUT entries 0, 37, 64, 128, 173, 200, 255 (matplotlib 3.11 data;
 # segmented maps resampled to 256 entries as matplotlib does). None of these are all anchors.

@@ -10,7 +10,7 @@ from loupe_tui.config import HeatmapConfig, HeatmapPanel
 from loupe_tui.io.mean_pyramid import MeanPyramid
 from loupe_tui.io.pyramid import Pyramid
 from loupe_tui.io.source import ArraySource, TimeAxis
-from render.prep.colormaps import DEFAULT_NAN_RGBA, lut, map_values
+from loupe_tui.colormaps import DEFAULT_NAN_RGBA, lut, map_values
 from render.prep.heatmap import HeatmapRenderer, colorize
 
 FS = 10.0

@@ -22,7 +22,7 @@ from render.layout import Rect, compute_layout
 from render.panels.epoch_traces import BAND_COLORS, EMG_RGBA, BandPowerPanel, EmgLevelPanel
 from render.panels.hypnogram import NAME_W
 from render.panels.spectrogram import SpectrogramPanel
-from render.prep.colormaps import lut
+from loupe_tui.colormaps import lut
 from test_spectral_prep import DUR, delta_then_theta
 
 W, H = 1000, 600

@@ -32,6 +32,7 @@ RULES = [
     ("loupe_tui/config.py", GUI),
     ("loupe_tui/config_validation.py", GUI),
     ("loupe_tui/validate.py", GUI),
+    ("loupe_tui/colormaps.py", GUI),                # both windows' colour maps
     ("loupe_tui/errors.py", GUI),
     ("loupe_tui/framebuffer.py", GUI),                # both processes map it
     ("loupe_tui/tui/graphics", GUI),                   # encoders and the terminal query: no Textual
