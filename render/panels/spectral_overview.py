@@ -21,7 +21,7 @@ import numpy as np
 from render.layout import Rect
 from render.panels.base import Frame
 from render.panels.hypnogram import NAME_W, WINDOW_EDGE_RGBA, WINDOW_RGBA
-from render.prep.spectral import spectrum_rgba, spectrum_rows
+from render.prep.spectral import spectrum_rgba
 from render.visuals.image import ImageQuad
 from render.visuals.rects import Rects
 
@@ -70,7 +70,7 @@ class SpectralOverview:
         if key != self._key:
             self._key = key
             img = p.sg.image(a, b, n_px)
-            self._image.set_image(spectrum_rgba(spectrum_rows(img, n_rows, p.fmin, p.fmax), p.limits, p.cmap))
+            self._image.set_image(spectrum_rgba(img.on_rows(n_rows, p.fmin, p.fmax), p.limits, p.cmap))
             name = p.views.eeg_name or "EEG"
             self._texts = [(name, self.rect.x + 4, self.bars.y + self.bars.h / 2 - 5),
                            (f"{p.fmin:g}-{p.fmax:g} Hz", self.rect.x + 4, self.bars.y + self.bars.h / 2 + 6)]

@@ -36,7 +36,7 @@ from loupe_tui.io.spectral.cache import FINE_BELOW, SpectrumImage
 from render.panels.base import GUTTER_TEXT_X, LINE_PX, SCALE_RGBA, Frame, Panel, fit_gutter, spread
 from loupe_tui.colormaps import lut
 from render.prep.spectral import (
-    LIMIT_PCT, MAX_ROWS, PageFetcher, check_limits_pct, freq_label, freq_ticks, spectrum_rgba, spectrum_rows,
+    LIMIT_PCT, MAX_ROWS, PageFetcher, check_limits_pct, freq_label, freq_ticks, spectrum_rgba,
 )
 from render.visuals.image import ImageQuad
 from render.visuals.rects import Rects
@@ -167,7 +167,7 @@ class SpectrogramPanel(Panel):
             self._pages.get(self._pending, timeout)
 
     def _set_image(self, img: SpectrumImage) -> None:
-        self._rows = spectrum_rows(img, self._n_rows, self.fmin, self.fmax)
+        self._rows = img.on_rows(self._n_rows, self.fmin, self.fmax)
         self._recolor()
 
     def _recolor(self) -> None:

@@ -95,19 +95,55 @@ class SpectrumImage:
         return self.power.shape[1]
 
     def on_rows(self, n_rows: int, fmin: float, fmax: float) -> np.ndarray:
-        """``(n_rows, n_cols)`` float32, row 0 the lowest frequencies: row ``r`` is the mean of
-        the bins in ``[fmin + r * h, fmin + (r + 1) * h)`` (``h = (fmax - fmin) / n_rows``), or
-        the bin nearest its centre when no bin falls in it (more rows than bins)."""
-        h = (fmax - fmin) / n_rows
-        lo = fmin + h * np.arange(n_rows)
-        a = np.searchsorted(self.freqs, lo - 1e-9)
-        b = np.searchsorted(self.freqs, lo + h - 1e-9)
+        """``(n_rows, n_cols)`` float32, row 0 the lowest frequencies: row ``r`` covers
+        ``[fmin + r * h, fmin + (r + 1) * h)`` (``h = (fmax - fmin) / n_rows``): the NaN-ignoring
+        mean of the bins in it (one bin: that bin, NaN when not finite), or, when none is, the bin
+        nearest its centre (NaN outside the bins). 0.2-0.5 ms for 151 bins x 1150 columns: both
+        windows call it on every page flip."""
+        freqs = np.asarray(self.freqs, np.float64)
+        power = np.asarray(self.power, np.float32)
+        n_bins, n_cols = power.shape
+        h = (float(fmax) - float(fmin)) / n_rows
+        lo = float(fmin) + h * np.arange(n_rows)
+        a = np.searchsorted(freqs, lo - 1e-9)
+        b = np.searchsorted(freqs, lo + h - 1e-9)
+        out = np.full((n_rows, n_cols), np.nan, np.float32)
+        if not n_bins or not n_cols:
+            return out
         centre = lo + h / 2
-        right = np.clip(np.searchsorted(self.freqs, centre), 0, len(self.freqs) - 1)
+        right = np.clip(np.searchsorted(freqs, centre), 0, n_bins - 1)
         left = np.maximum(right - 1, 0)
-        nearest = np.where(np.abs(self.freqs[left] - centre) <= np.abs(self.freqs[right] - centre), left, right)
-        nearest[(centre < self.freqs[0] - h) | (centre > self.freqs[-1] + h)] = -1
-        return column_means(self.power, a, b, nearest)
+        nearest = np.where(np.abs(freqs[left] - centre) <= np.abs(freqs[right] - centre), left, right)
+        none = (b <= a) & ~((centre < freqs[0] - h) | (centre > freqs[-1] + h))
+        out[none] = power[nearest[none]]
+        one = b - a == 1
+        if one.any():
+            v = power[a[one]]
+            out[one] = np.where(np.isfinite(v), v, np.nan)
+        many = b - a > 1
+        if many.any():
+            # Sum each row's run of bins by its j-th bins, j = 0 .. longest run: a few gathers of
+            # (rows, columns), no prefix sums. A column that is NaN throughout stays NaN; only
+            # columns with some non-finite bins (rare) count their finite ones.
+            aa, k = a[many], (b - a)[many]
+            block = power[int(aa.min()):int(b[many].max())]
+            bad = ~np.isfinite(block)
+            partial = bool(bad.any()) and bool((bad.any(axis=0) & ~bad.all(axis=0)).any())
+            sums = np.zeros((len(aa), n_cols), np.float32)
+            counts = np.zeros((len(aa), n_cols) if partial else (len(aa), 1), np.float32)
+            for j in range(int(k.max())):
+                use = (j < k)[:, None]
+                v = power[aa + np.minimum(j, k - 1)]
+                if partial:
+                    ok = use & np.isfinite(v)
+                    sums += np.where(ok, v, np.float32(0))
+                    counts += ok
+                else:
+                    sums += np.where(use, v, np.float32(0))
+                    counts += use
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[many] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        return out
 
 
 class EpochSeries:
