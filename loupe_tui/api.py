@@ -24,7 +24,7 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
          global_events=None, interval_label_overlays: bool = True, window: bool = True, *,
          epoch_len: float | None = None, window_len: float | None = None, title: str | None = None,
          cache_dir: str | Path | None = None, clock_start=None, time_display: str = "elapsed",
-         compare_labels=None):
+         compare_labels=None, blind: bool = False):
     """Score recordings in the terminal (and a GL window beside it); return the labels.
 
     Parameters
@@ -71,6 +71,10 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
         comparison (strips under the labels, jumps to disagreements, the
         agreement report). Not Loupe's ``interval_label_overlays``, which is
         the label shading.
+    blind : bool
+        Blind scoring: the suggestions and ``compare_labels`` show only on
+        the epochs this person has already scored, so that a comparison
+        stays honest (Alt+H switches it in the app).
 
     Returns
     -------
@@ -88,7 +92,8 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
     app = make_app(configs, videos, interval_labels, interval_label_schema, interval_labels_writeback,
                    state_definitions, keymap, label_colors, global_events, interval_label_overlays, window,
                    epoch_len=epoch_len, window_len=window_len, title=title, cache_dir=cache_dir,
-                   clock_start=clock_start, time_display=time_display, compare_labels=compare_labels)
+                   clock_start=clock_start, time_display=time_display, compare_labels=compare_labels,
+                   blind=blind)
     app.run()
     return app.labels
 
@@ -108,7 +113,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  window_switch: str = "window=False", guess_states: bool = False,
                  keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None,
                  graphics: str | None = None, clock_start=None, time_display: str = "elapsed",
-                 notes: Sequence[str] = (), compare_labels=None):
+                 notes: Sequence[str] = (), compare_labels=None, blind: bool = False):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
@@ -143,7 +148,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     if global_events is not None and not isinstance(global_events, GlobalEventsConfig):
         raise LoupeConfigError(f"global_events: must be a GlobalEventsConfig, got {type(global_events).__name__}")
     for name, v in (("interval_labels_writeback", interval_labels_writeback),
-                    ("interval_label_overlays", interval_label_overlays), ("window", window)):
+                    ("interval_label_overlays", interval_label_overlays), ("window", window), ("blind", blind)):
         if not isinstance(v, bool):
             raise LoupeConfigError(f"{name}: must be True or False, got {v!r}")
     if graphics is not None:
@@ -186,7 +191,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
                          window_size=window_size, graphics=graphics,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
-                         notes=notes, compare=compare)
+                         notes=notes, compare=compare, blind=blind)
 
 
 def open_compare_labels(values, schema=None) -> list:

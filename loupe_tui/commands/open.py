@@ -103,7 +103,8 @@ def build_view_args(args: argparse.Namespace) -> dict:
                 window_len=args.window_len, title=src.data.name, cache_dir=args.cache_dir,
                 window_size=window_size(args.window_size) if args.window_size else None,
                 graphics=args.graphics, notes=notes,
-                compare_labels=[Path(f).expanduser() for f in getattr(args, "compare", [])] or None, **times)
+                compare_labels=[Path(f).expanduser() for f in getattr(args, "compare", [])] or None,
+                blind=bool(getattr(args, "blind", False)), **times)
 
 
 #: How the command line asks make_context to name its switches and to guess states.

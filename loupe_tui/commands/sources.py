@@ -62,6 +62,8 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
                                                     "<name>.labels.csv, else an EDF DATA's own sleep stages")
     p.add_argument("--compare", action="append", default=[], metavar="FILE",
                    help="another scorer's labels of this recording, read-only, for comparison (repeatable)")
+    p.add_argument("--blind", action="store_true",
+                   help="blind scoring: suggestions and --compare labels show only on epochs you have scored")
     p.add_argument("--schema", metavar="ROLE=COL,...",
                    help="label columns: start=,end=,duration=,label=,note=,extra=A+B ('none' drops a role); "
                         "default start_s,end_s,label,note, else guessed from the header (onset, duration, "

@@ -121,6 +121,8 @@ ACTIONS: tuple[Action, ...] = (
     _a("view.hypnogram", "h", "Show/hide the hypnogram", "view"),
     _a("view.hypnogram_zoom", "z", "Hypnogram: whole recording / zoomed around the window", "view"),
     _a("view.label_strip", "ctrl+l", "Show/hide the label strip", "view"),
+    _a("suggest.blind", "alt+h", "Blind scoring on/off: suggestions and other scorers show only on epochs "
+       "you have scored", "suggestions"),
     _a("view.label_overlays", ("ctrl+shift+l", "alt+l"), "Show/hide label overlays on the traces", "view"),
     _a("view.y_scale", "ctrl+d", "Y scale dialog (autorange, min, max) for the focused trace", "view"),
     _a("view.y_zoom_in", ("ctrl+up", "ctrl+1"), "Y zoom in on the focused trace", "view"),

@@ -101,6 +101,7 @@ def action_table(session: Session, view: ViewModel, nav: Navigator, openers, rul
         "suggest.next_disagreement": screen.suggestions.next_disagreement,
         "suggest.threshold": o.ask_threshold,
         "view.hypnogram": v.toggle_hypnogram,
+        "suggest.blind": screen.suggestions.toggle_blind,
         "view.hypnogram_zoom": v.toggle_hypnogram_zoom,
         "view.label_strip": v.toggle_label_strip,
         "view.label_overlays": v.toggle_label_overlays,

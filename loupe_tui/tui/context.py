@@ -91,6 +91,8 @@ class ScorerContext:
     spectral: list = field(default_factory=list)
     #: other scorers' labels of this recording, read-only: ``[(name, IntervalLabelSet), ...]``
     compare: list = field(default_factory=list)
+    #: blind scoring: the suggestions and ``compare`` show only on epochs the person has scored
+    blind: bool = False
 
     @property
     def labels(self):

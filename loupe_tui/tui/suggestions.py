@@ -14,6 +14,12 @@ The main screen owns one :class:`SuggestionReview`, which owns
   :meth:`Session.label_spans <loupe_tui.core.session.Session.label_spans>`), and the jumps to
   the next unsure epoch and the next disagreement.
 
+Blind scoring (``open --blind``, ``view(blind=True)``, Alt+H): the suggestions and the other
+scorers show, in both windows, only on the epochs the person has scored (at least half of the
+epoch labelled, :func:`revealed_epochs`), so that a comparison stays honest; accepting is off,
+and the jumps go only to epochs that are shown. The GL window's layers follow the labels a
+moment after each edit (:data:`BLIND_RESEND_S`, so that a run of keys sends them once).
+
 The states suggested are the keymap's, less the artifact-like ones
 (:func:`~loupe_tui.core.labels.sleep_stats.excluded_kind`, as ``labels compare`` leaves them
 out of kappa). Suggestions are a layer of their own: nothing here writes a label except the
@@ -42,6 +48,8 @@ from loupe_tui.tui.workers import poster
 THRESHOLD = 0.8
 #: Confidences are merged into runs to this step in the GL window's layer.
 CONF_STEP = 0.05
+#: In blind mode, the GL window's layers are sent again this long after the last label edit.
+BLIND_RESEND_S = 0.25
 
 
 # -- pure helpers (numpy only) ---------------------------------------------------------------------
@@ -76,6 +84,22 @@ def unscored(starts: np.ndarray, ends: np.ndarray, a: np.ndarray, b: np.ndarray)
     return ~hit
 
 
+def labelled_before(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per time in ``t``: the labelled time before it (sorted, non-overlapping labels)."""
+    cum = np.concatenate([[0.0], np.cumsum(ends - starts)])
+    i = np.searchsorted(starts, t, side="right")           # labels starting at or before t
+    j = np.maximum(i - 1, 0)
+    over = np.where(i > 0, np.clip(ends[j] - t, 0.0, None), 0.0) if len(starts) else 0.0
+    return cum[i] - over
+
+
+def revealed_epochs(starts: np.ndarray, ends: np.ndarray, first: float, step: float, n: int) -> np.ndarray:
+    """Per epoch of the grid: at least half of it is labelled (what blind scoring shows)."""
+    edges = first + step * np.arange(n + 1, dtype=np.float64)
+    covered = np.diff(labelled_before(np.asarray(starts, float), np.asarray(ends, float), edges))
+    return covered >= 0.5 * step - 1e-9
+
+
 def disagreements(columns: list[np.ndarray], pairs: list[tuple[int, int]]) -> np.ndarray:
     """Per epoch: some pair ``(i, j)`` of ``columns`` (codes in one name space, -1 none) both have a
     state and the states differ."""
@@ -108,6 +132,10 @@ class SuggestionReview:
         self.problem: str | None = None        # why there are none (said once in the status line)
         self._said_problem = False
         self._announced = False
+        self.blind = bool(screen.context.blind)
+        self._revealed: tuple | None = None        # ((first, step, n), mask), dropped at every label edit
+        self._compare_codes: dict = {}             # (i, grid) -> (codes, states) of compare file i
+        self._resend = None                        # the pending blind-mode resend timer
 
     @property
     def session(self):
@@ -156,8 +184,17 @@ class SuggestionReview:
 
     def labels_changed(self) -> None:
         """After every label edit: the trainer retrains (debounced, on its thread)."""
+        self._revealed = None
         if self.trainer is not None:
             self.trainer.submit(LabelSnapshot.of(self.session.labels))
+        if self.blind and self.rows_wanted():
+            if self._resend is not None:
+                self._resend.stop()
+            self._resend = self.screen.set_timer(BLIND_RESEND_S, self._send_layers)
+
+    def _send_layers(self) -> None:
+        self._resend = None
+        self.screen.show_suggestions(every=True)
 
     def close(self) -> None:
         if self.trainer is not None:
@@ -172,8 +209,12 @@ class SuggestionReview:
         if not self._announced:
             self._announced = True
             how = f"{'read back' if made.from_sidecar else 'trained'} on {made.n_train:,} scored epochs"
-            self._say(f"suggestions ready ({how}): {self._key('suggest.accept')} accepts one, "
-                      f"{self._key('suggest.accept_window')} the window", "ok")
+            if self.blind:
+                self._say(f"suggestions ready ({how}); blind: shown on the epochs you have scored, "
+                          f"{self._key('suggest.blind')} shows them all", "ok")
+            else:
+                self._say(f"suggestions ready ({how}): {self._key('suggest.accept')} accepts one, "
+                          f"{self._key('suggest.accept_window')} the window", "ok")
 
     def _problem(self, message: str) -> None:
         self.problem = message
@@ -205,23 +246,71 @@ class SuggestionReview:
         """Every layer for the GL window: the suggestions (when there are some) and each compared scorer."""
         out: list[P.Message] = []
         s = self.current
+        shown = self.revealed()
         if s is not None:
-            starts, ends, names, conf = layer_runs(s.codes, s.confidence, s.first, s.step_s, s.states)
+            codes = s.codes if shown is None else np.where(shown, s.codes, -1)
+            starts, ends, names, conf = layer_runs(codes, s.confidence, s.first, s.step_s, s.states)
             out.append(P.SetLabelLayer("suggestions", "suggested", starts, ends, names, conf))
+        first, step, _ = self.grid()
         for i, (name, labels) in enumerate(self.compare):
-            out.append(P.SetLabelLayer(f"compare:{i}", Path(str(name)).name, tuple(labels.starts.tolist()),
-                                       tuple(labels.ends.tolist()),
-                                       tuple(labels.label_names[c] for c in labels.codes.tolist())))
+            title = Path(str(name)).name
+            if shown is None:
+                out.append(P.SetLabelLayer(f"compare:{i}", title, tuple(labels.starts.tolist()),
+                                           tuple(labels.ends.tolist()),
+                                           tuple(labels.label_names[c] for c in labels.codes.tolist())))
+                continue
+            codes, states = self._compare_epochs(i)
+            starts, ends, names, _ = layer_runs(np.where(shown, codes, -1), None, first, step, states)
+            out.append(P.SetLabelLayer(f"compare:{i}", title, starts, ends, names))
         return out
+
+    # -- blind scoring -----------------------------------------------------------------------
+    def revealed(self) -> np.ndarray | None:
+        """Per epoch of :meth:`grid`: shown in blind mode (scored by the person); None when not blind."""
+        if not self.blind:
+            return None
+        grid = self.grid()
+        if self._revealed is None or self._revealed[0] != grid:
+            labels = self.session.labels
+            self._revealed = (grid, revealed_epochs(labels.starts, labels.ends, *grid))
+        return self._revealed[1]
+
+    def _compare_epochs(self, i: int) -> tuple[np.ndarray, tuple]:
+        """Compare file ``i`` on the grid, an epoch's state the one covering most of it (read-only
+        files: computed once per grid)."""
+        key = (i, self.grid())
+        if key not in self._compare_codes:
+            t = targets_of(self.compare[i][1], *key[1])
+            self._compare_codes[key] = (t.codes, t.states)
+        return self._compare_codes[key]
+
+    def toggle_blind(self) -> Change:
+        """Blind scoring on or off (both windows follow at once)."""
+        self.blind = not self.blind
+        self._revealed = None
+        self.screen.show_suggestions(every=True)
+        if self.blind:
+            return Change(message="blind scoring: suggestions and other scorers show only on the epochs you "
+                                  f"have scored ({self._key('suggest.blind')} shows them all)")
+        return Change(message="blind scoring off: suggestions and other scorers show on every epoch")
+
+    def _blind_refusal(self) -> Change:
+        return Change(message=f"blind scoring: score the epoch yourself ({self._key('suggest.blind')} "
+                              f"leaves blind mode to accept suggestions)")
 
     def strip_rows(self, t0: float, t1: float, n: int) -> list[StripRow]:
         """The terminal strip's rows for ``[t0, t1)`` in ``n`` columns."""
         rows = []
         ts = t0 + (np.arange(n) + 0.5) * ((t1 - t0) / max(n, 1))
+        shown = self.revealed()
+        if shown is not None:                  # blind: the columns whose epoch the person has scored
+            first, step, m = self.grid()
+            k = np.floor((ts - first) / step + 1e-9).astype(np.int64)
+            shown = ((k >= 0) & (k < m)) & shown[np.clip(k, 0, max(m - 1, 0))] if m else np.zeros(n, bool)
         s = self.current
         if s is not None:
             k = np.floor((ts - s.first) / s.step_s + 1e-9).astype(np.int64)
-            ok = (k >= 0) & (k < s.n_epochs)
+            ok = (k >= 0) & (k < s.n_epochs) & (True if shown is None else shown)
             kk = np.clip(k, 0, max(s.n_epochs - 1, 0))
             codes = np.where(ok, s.codes[kk], -1)
             conf = np.where(codes >= 0, s.confidence[kk], np.nan)
@@ -232,6 +321,8 @@ class SuggestionReview:
         for name, labels in self.compare:
             i = np.searchsorted(labels.starts, ts, side="right") - 1
             hit = (i >= 0) & (ts < labels.ends[np.maximum(i, 0)]) if len(labels) else np.zeros(n, bool)
+            if shown is not None:
+                hit &= shown
             states = [labels.label_names[labels.codes[j]] if h else None for j, h in zip(i.tolist(), hit.tolist())]
             rows.append(StripRow(Path(str(name)).stem, states, np.ones(n), np.zeros(n, bool)))
         return rows
@@ -251,6 +342,8 @@ class SuggestionReview:
         s = self.current
         if s is None:
             return self._none()
+        if self.blind:
+            return self._blind_refusal()
         a, b = self.session.epoch_bounds()
         k = self.index(a)
         state = s.state_at(k)[0] if 0 <= k < s.n_epochs else None
@@ -269,6 +362,8 @@ class SuggestionReview:
         s = self.current
         if s is None:
             return self._none()
+        if self.blind:
+            return self._blind_refusal()
         j = self.index(self.session.epoch_bounds()[0])
         if not (0 <= j < s.n_epochs) or s.codes[j] < 0:
             return Change(message="no suggestion for this epoch")
@@ -282,6 +377,8 @@ class SuggestionReview:
         s = self.current
         if s is None:
             return self._none()
+        if self.blind:
+            return self._blind_refusal()
         lo, hi = max(lo, 0), min(hi, s.n_epochs - 1)
         if hi < lo:
             return Change(message=f"no suggestion {where}")
@@ -301,10 +398,12 @@ class SuggestionReview:
         if s is None:
             return self._none()
         j = self.index(self.session.epoch_bounds()[0])
-        low = np.flatnonzero((s.codes >= 0) & (s.confidence < self.threshold))
+        shown = self.revealed()
+        low = np.flatnonzero((s.codes >= 0) & (s.confidence < self.threshold) & (True if shown is None else shown))
         nxt = low[low > j]
         if not len(nxt):
-            return Change(message=f"no suggestion below {self.threshold:g} after this epoch")
+            blind = " among the epochs you have scored (blind)" if shown is not None else ""
+            return Change(message=f"no suggestion below {self.threshold:g} after this epoch{blind}")
         k = int(nxt[0])
         state, conf = s.state_at(k)
         return self.session.step_epoch(k - j) | Change(message=f"suggested {state} at {conf:.2f} "
@@ -330,10 +429,12 @@ class SuggestionReview:
             columns.append(lut[np.where(s.codes >= 0, s.codes, len(s.states))])
             pairs.append((0, len(columns) - 1))
         j = self.index(self.session.epoch_bounds()[0])
-        hits = np.flatnonzero(disagreements(columns, pairs))
+        shown = self.revealed()
+        hits = np.flatnonzero(disagreements(columns, pairs) & (True if shown is None else shown))
         nxt = hits[hits > j]
         if not len(nxt):
-            return Change(message="no disagreement after this epoch")
+            blind = " among the epochs you have scored (blind)" if shown is not None else ""
+            return Change(message=f"no disagreement after this epoch{blind}")
         k = int(nxt[0])
         inv = {v: key for key, v in names.items()}
         said = ", ".join(f"{Path(str(nm)).stem if i else 'labels'} {inv.get(int(c[k]), '-')}"

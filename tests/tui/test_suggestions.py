@@ -14,7 +14,7 @@ from loupe_tui.api import make_app
 from loupe_tui.config import SpectrogramConfig, TraceConfig
 from loupe_tui.core.labels import IntervalLabelSet
 from loupe_tui.io.suggest import LabelSnapshot, sidecar_path
-from loupe_tui.tui.suggestions import disagreements, layer_runs, unscored
+from loupe_tui.tui.suggestions import BLIND_RESEND_S, disagreements, layer_runs, revealed_epochs, unscored
 from tui_helpers import SIZE, screen_text, sync, wait_ready
 
 GAP = (100.0, 160.0)          # NREM in the demo's truth, left unscored: 15 epochs to accept
@@ -234,3 +234,73 @@ async def test_keys_stay_fast_while_the_model_trains(review_app):
         print(f"keypress p95 while training: {p95:.2f} ms over {len(screen.key_ms)} keys")
         assert review.trainer.trainings > trained
         assert p95 < 50
+
+
+# -- blind scoring ------------------------------------------------------------------------------------
+def test_revealed_epochs_need_half_of_the_epoch_labelled():
+    starts, ends = np.array([0.0, 6.0, 13.0]), np.array([4.0, 9.0, 16.0])
+    # epochs [0,4) all, [4,8) 2 s, [8,12) 1 s, [12,16) 3 s, [16,20) none
+    assert revealed_epochs(starts, ends, 0.0, 4.0, 5).tolist() == [True, True, False, True, False]
+    assert revealed_epochs(np.array([]), np.array([]), 0.0, 4.0, 3).tolist() == [False] * 3
+
+
+def overlaps(layer, a, b) -> bool:
+    return any(s < b and e > a for s, e in zip(layer.starts, layer.ends))
+
+
+@sync
+async def test_blind_mode_shows_others_only_where_the_person_has_scored(review_app, demo):
+    app = review_app(compare_labels=[demo.truth], blind=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        link = screen.bridge.link = FakeLink()
+        review = await wait_suggestions(pilot)
+        assert "blind" in screen.status_bar.message
+        layers = {m.name: m for m in review.layer_messages()}
+        assert set(layers) == {"suggestions", "compare:0"}
+        for layer in layers.values():              # the unscored gap: nothing of the others shown
+            assert not overlaps(layer, *GAP) and overlaps(layer, 0, GAP[0])
+
+        # the terminal strips: hidden (no state) over the gap, shown before it
+        rows = review.strip_rows(GAP[0] - 40, GAP[1], 50)
+        ts = GAP[0] - 40 + (np.arange(50) + 0.5) * ((GAP[1] - GAP[0] + 40) / 50)
+        in_gap = (ts >= GAP[0]) & (ts < GAP[1])
+        for row in rows:
+            assert all(s is None for s, g in zip(row.states, in_gap) if g)
+            assert all(s is not None for s, g in zip(row.states, in_gap) if not g)
+
+        # accepting is off; the labels are untouched
+        screen.run_safely(lambda: screen.session.set_window_len(240))
+        screen.run_safely(lambda: screen.session.goto(GAP[0]))
+        for key in ("semicolon", "alt+a", "alt+r"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert "blind scoring" in screen.status_bar.message
+            assert screen.session.labels.at_time(GAP[0] + 1) is None
+
+        # the person scores the gap's first epoch: the others show there, in the GL window a moment later
+        link.sent.clear()
+        await pilot.press("n")
+        await pilot.pause(BLIND_RESEND_S + 0.3)
+        sent = {m.name: m for m in link.sent if isinstance(m, P.SetLabelLayer)}
+        assert set(sent) == {"suggestions", "compare:0"}
+        for layer in sent.values():
+            assert overlaps(layer, GAP[0], GAP[0] + 4) and not overlaps(layer, GAP[0] + 4, GAP[1])
+        row = review.strip_rows(GAP[0], GAP[0] + 8, 2)[0]
+        assert row.states[0] == "NREM" and row.states[1] is None
+
+        # the disagreement jump stays on scored epochs: none is in the rest of the gap
+        screen.run_safely(lambda: screen.session.goto(GAP[0] + 4))
+        await pilot.press("alt+d")
+        await pilot.pause()
+        t = cursor_epoch(screen)[0]
+        assert t >= GAP[1] or (t == GAP[0] + 4 and "(blind)" in screen.status_bar.message)
+
+        # Alt+H: everything shows in both windows
+        link.sent.clear()
+        await pilot.press("alt+h")
+        await pilot.pause()
+        assert not review.blind and "blind scoring off" in screen.status_bar.message
+        sent = {m.name: m for m in link.sent if isinstance(m, P.SetLabelLayer)}
+        assert all(overlaps(layer, GAP[0] + 4, GAP[1]) for layer in sent.values())
+        assert review.strip_rows(GAP[0] + 4, GAP[1], 4)[0].states[-1] == "NREM"

@@ -329,8 +329,9 @@ class MainScreen(Screen, inherit_bindings=False):
                 self.spectral.fit()
         self.label_dock.show_changes(change, bool(change.cursor or change.window or labels_changed))
 
-    def show_suggestions(self, send: bool = True) -> None:
-        """New suggestions (or threshold): size and redraw their strip; ``send`` them to the GL window."""
+    def show_suggestions(self, send: bool = True, every: bool = False) -> None:
+        """New suggestions (or threshold): size and redraw their strip; ``send`` them to the GL window
+        (``every`` layer, the other scorers' too: blind scoring changed what may be seen)."""
         rows, strip = self.suggestions.rows_wanted(), self.suggestion_strip
         strip.display = rows > 0 and self.view.label_strip
         if strip.styles.height is None or strip.styles.height.value != rows:
@@ -339,7 +340,8 @@ class MainScreen(Screen, inherit_bindings=False):
         if strip.display:
             strip.show(ViewState.of(self.session), self.state_colors)
         if send:
-            for msg in self.suggestions.layer_messages()[:1 if self.suggestions.current is not None else 0]:
+            msgs = self.suggestions.layer_messages()
+            for msg in msgs if every else msgs[:1 if self.suggestions.current is not None else 0]:
                 self.bridge.send(msg)
 
     def notify_status(self, text: str, level: str = "info") -> None:
