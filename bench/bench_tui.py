@@ -26,6 +26,14 @@ looks at a page). Back-to-back flips outrun the prefetch (about 20 ms a page):
 those draw the window's cached epochs within the flip and its fine columns a
 moment later, off the key's path. The spectral caches are built once (about a
 minute for 24 h) into the default cache dir, before timing.
+
+Then, with the spectral views open, the scoring suggestions' trainer
+(issue 14: one niced thread, HistGradientBoosting on one core) retrains on the
+21,600 scored epochs: ``state keypress while the model trains`` times state
+keys (handler + render) only while a training is under way (each sample is
+taken after ``SuggestionTrainer.busy`` says so; one is asked for at once when
+the last has ended), beside the same keys with the trainer idle. Goal:
+p95 under 10 ms.
 """
 
 from __future__ import annotations
@@ -131,6 +139,7 @@ async def _scenario(app, reps: int, rng, spectral: bool = False) -> list[dict]:
                        labels=n_labels),
                 _stats(await sample("page", direct, PACE_S, max(20, reps // 3)),
                        case=f"page flip{tag}, {PACE_S:g} s apart", path="handler + render", labels=n_labels),
+                *await _while_training(pilot, scr, reps, rng, render_now, n_labels),
             ]
         rows = [
             _stats(await sample("state", through_textual), case="state keypress", path="through Textual",
@@ -148,6 +157,53 @@ async def _scenario(app, reps: int, rng, spectral: bool = False) -> list[dict]:
         rows.append(_stats(await sample("page", direct), case="page flip, no trace preview (reference)",
                            path="handler + render", labels=n_labels))
         return rows
+
+
+async def _while_training(pilot, scr, reps: int, rng, render_now, n_labels: int) -> list[dict]:
+    """State keys with the suggestions' trainer idle, then only while it trains."""
+    from loupe_tui.io.suggest import LabelSnapshot
+
+    review, s = scr.suggestions, scr.session
+    t0 = time.monotonic()
+    while review.trainer is None or review.current is None:
+        await pilot.pause(0.1)
+        if time.monotonic() - t0 > 600:
+            raise RuntimeError(f"no suggestions: {review.problem}")
+    trainer = review.trainer
+
+    async def keys(n: int, training: bool) -> tuple[list[float], int]:
+        out, trainings = [], trainer.trainings
+        while len(out) < n:
+            if training and not trainer.busy:
+                trainer.submit(LabelSnapshot.of(s.labels), now=True)
+                while not trainer.busy:
+                    await asyncio.sleep(0.002)
+            elif not training:
+                while trainer.busy:
+                    await asyncio.sleep(0.01)
+                await asyncio.sleep(0.02)        # the debounced retrain of the last key starts after 1 s
+            s.goto_epoch(int(rng.integers(0, s.n_epochs - 10)))
+            scr.refresh_views(s.page(0))
+            render_now()
+            busy = trainer.busy
+            t = time.perf_counter()
+            scr.press_key(KEYS[len(out) % 3])
+            render_now()
+            ms = (time.perf_counter() - t) * 1e3
+            if busy == training and trainer.busy == training:
+                out.append(ms)
+            await asyncio.sleep(0.005)           # the app's loop runs (as between a person's keys)
+        while training and trainer.busy:         # count the training the last samples fell in
+            await asyncio.sleep(0.01)
+        return out, trainer.trainings - trainings
+
+    n = max(30, reps // 3)
+    idle, _ = await keys(n, False)
+    busy, trained = await keys(n, True)
+    return [_stats(idle, case="state keypress + spectral views, trainer idle (reference)", path="handler + render",
+                   labels=n_labels),
+            _stats(busy, case="state keypress while the model trains", path="handler + render", labels=n_labels,
+                   trainings=trained)]
 
 
 def run(quick: bool = False) -> dict:

@@ -109,6 +109,7 @@ class SuggestionTrainer:
         self._stopped = False
         self._last_hash: str | None = None
         self.trainings = 0          # models trained (not read from the sidecar): for tests and the status line
+        self.busy = False           # a snapshot is being trained on now (for benchmarks and tests)
         self._thread = threading.Thread(target=self._run, name="suggestion-trainer", daemon=True)
         self._thread.start()
 
@@ -159,10 +160,13 @@ class SuggestionTrainer:
     def _run(self) -> None:
         _lower_this_threads_priority()
         while (snapshot := self._next()) is not None:
+            self.busy = True
             try:
                 self._once(snapshot)
             except Exception as exc:  # noqa: BLE001 - the thread must survive anything; the UI hears of it
                 self._problem(f"suggestions: {type(exc).__name__}: {one_line(exc)}")
+            finally:
+                self.busy = False
 
     def _once(self, snapshot: LabelSnapshot) -> None:
         targets = snapshot.targets(self._features, self._states)
