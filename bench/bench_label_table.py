@@ -10,6 +10,9 @@ covers ``add_rows`` + mount + first paint. DataTable at 100k is measured once
 (it takes seconds); with ``--quick`` it is extrapolated linearly from 10k and
 the row says so. The last row times drawing one screen of rows after a jump
 (what a PgDn or ``follow`` costs the widget; Textual's compositor adds ~10 ms).
+The ``+ suggestions`` rows do the same with a ``suggested`` column (24 h of
+4 s epochs of suggestions, read for the rows drawn), and one row times reading
+all 100,000 intervals' suggestions at once (what the jumper does when it opens).
 
 Run: ``python bench/run.py label_table`` or ``python bench/bench_label_table.py``.
 """
@@ -33,6 +36,7 @@ from textual.widgets import DataTable  # noqa: E402
 
 from loupe_tui.core.labels import IntervalLabelSchema, IntervalLabelSet  # noqa: E402
 from loupe_tui.core.timefmt import format_time  # noqa: E402
+from loupe_tui.io.suggest import EpochSums, Suggestions  # noqa: E402
 from loupe_tui.tui.widgets.label_table import LabelTable  # noqa: E402
 
 STATES = ["Wake", "NREM", "REM", "Artifact"]
@@ -81,8 +85,23 @@ async def _open_ms(make_widget, painter) -> float:
         return (painted[0] - t0) * 1e3
 
 
-def _label_table(labels):
-    return lambda: LabelTable(labels, COLORS)
+def make_suggestions(n_epochs: int = 21_600, seed: int = 0) -> Suggestions:
+    """24 h of 4 s epochs: random states (5 % none) and confidences."""
+    from types import MappingProxyType
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 3, n_epochs).astype(np.int8)
+    codes[rng.random(n_epochs) < 0.05] = -1
+    conf = np.where(codes >= 0, rng.uniform(0.4, 1.0, n_epochs), np.nan).astype(np.float32)
+    return Suggestions(("Wake", "NREM", "REM"), codes, conf, 0.0, 4.0, 0, MappingProxyType({}), 0.0, 0.0, "")
+
+
+def _label_table(labels, sugg=None):
+    def make():
+        table = LabelTable(labels, COLORS)
+        if sugg is not None:
+            table.set_suggestions(sugg, 0.8)
+        return table
+    return make
 
 
 def _data_table(rows):
@@ -107,12 +126,12 @@ def _stats(ms: list[float]) -> dict:
     return {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95)), "runs": len(a)}
 
 
-async def _repaint_ms(labels) -> list[float]:
+async def _repaint_ms(labels, sugg=None) -> list[float]:
     """ms to draw one full screen of rows after jumping to a random place."""
     app = _Host()
     rng = np.random.default_rng(1)
     async with app.run_test(size=(120, 40)) as pilot:
-        table = LabelTable(labels, COLORS)
+        table = _label_table(labels, sugg)()
         await app.query_one("#box").mount(table)
         await pilot.pause()
         grid, out = table.grid, []
@@ -127,10 +146,13 @@ async def _repaint_ms(labels) -> list[float]:
 def run(quick: bool = False) -> dict:
     repeats = 5 if quick else 15
     results = []
+    sugg = make_suggestions()
     for n in (10_000, 100_000):
         labels = make_labels(n)
         ms = [asyncio.run(_open_ms(_label_table(labels), lambda w: w.grid)) for _ in range(repeats)]
         results.append({"case": f"LabelTable open, {n:,} intervals", **_stats(ms)})
+        ms = [asyncio.run(_open_ms(_label_table(labels, sugg), lambda w: w.grid)) for _ in range(repeats)]
+        results.append({"case": f"LabelTable open, {n:,} intervals + suggestions", **_stats(ms)})
     rows10 = _rows(make_labels(10_000))
     dt10 = [asyncio.run(_open_ms(_data_table(rows10), lambda w: w)) for _ in range(1 if quick else 5)]
     results.append({"case": "DataTable open, 10,000 rows (reference)", **_stats(dt10)})
@@ -143,8 +165,18 @@ def run(quick: bool = False) -> dict:
         dt100 = asyncio.run(_open_ms(_data_table(rows100), lambda w: w))
         results.append({"case": "DataTable open, 100,000 rows (reference, measured once)",
                         "median_ms": dt100, "p95_ms": dt100, "runs": 1})
-    paint = asyncio.run(_repaint_ms(make_labels(100_000)))
+    labels = make_labels(100_000)
+    paint = asyncio.run(_repaint_ms(labels))
     results.append({"case": "LabelTable: draw one screen (40 lines) at a random row, 100,000", **_stats(paint)})
+    paint = asyncio.run(_repaint_ms(labels, sugg))
+    results.append({"case": "  the same + suggestions", **_stats(paint)})
+    sums = EpochSums.of(sugg)
+    read = []
+    for _ in range(repeats * 4):
+        t0 = time.perf_counter()
+        sums.of_intervals(labels.starts, labels.ends)
+        read.append((time.perf_counter() - t0) * 1e3)
+    results.append({"case": "suggestions of all 100,000 intervals (the jumper, on opening)", **_stats(read)})
     return {"title": "Label table: mount to first paint", "results": results,
             "notes": "headless Textual app 120x40; DataTable rows pre-formatted outside the timer"}
 

@@ -24,7 +24,7 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
          global_events=None, interval_label_overlays: bool = True, window: bool = True, *,
          epoch_len: float | None = None, window_len: float | None = None, title: str | None = None,
          cache_dir: str | Path | None = None, clock_start=None, time_display: str = "elapsed",
-         compare_labels=None, blind: bool = False):
+         compare_labels=None, blind: bool = False, suggest: str = "classifier", suggest_eog: str | None = None):
     """Score recordings in the terminal (and a GL window beside it); return the labels.
 
     Parameters
@@ -75,6 +75,14 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
         Blind scoring: the suggestions and ``compare_labels`` show only on
         the epochs this person has already scored, so that a comparison
         stays honest (Alt+H switches it in the app).
+    suggest : {"classifier", "yasa", "off"}
+        Where scoring suggestions come from (they need a ``SpectrogramConfig``):
+        a classifier trained on the epochs scored so far (default), YASA's
+        pretrained staging of human PSG in 30 s epochs of the spectrogram's
+        channel (``pip install 'loupe-tui[yasa]'``; the EMG channel joins
+        it), or none.
+    suggest_eog : str, optional
+        YASA staging's EOG channel, by name.
 
     Returns
     -------
@@ -93,7 +101,7 @@ def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
                    state_definitions, keymap, label_colors, global_events, interval_label_overlays, window,
                    epoch_len=epoch_len, window_len=window_len, title=title, cache_dir=cache_dir,
                    clock_start=clock_start, time_display=time_display, compare_labels=compare_labels,
-                   blind=blind)
+                   blind=blind, suggest=suggest, suggest_eog=suggest_eog)
     app.run()
     return app.labels
 
@@ -113,7 +121,8 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                  window_switch: str = "window=False", guess_states: bool = False,
                  keymap_switch: str = "state_definitions=", window_size: tuple[int, int] | None = None,
                  graphics: str | None = None, clock_start=None, time_display: str = "elapsed",
-                 notes: Sequence[str] = (), compare_labels=None, blind: bool = False):
+                 notes: Sequence[str] = (), compare_labels=None, blind: bool = False, suggest: str = "classifier",
+                 suggest_eog: str | None = None):
     """Validate :func:`view`'s arguments into a :class:`~loupe_tui.tui.context.ScorerContext`.
 
     ``window_switch`` is how the status bar names what turned the window off
@@ -153,6 +162,13 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
             raise LoupeConfigError(f"{name}: must be True or False, got {v!r}")
     if graphics is not None:
         check_choice("graphics", graphics, SETTINGS)
+    check_choice("suggest", suggest, ("classifier", "yasa", "off"))
+    if suggest_eog is not None:
+        from loupe_tui.config_spectral import spectral_channels
+
+        names = [name for name, _, _ in spectral_channels(items)]
+        if suggest_eog not in names:
+            raise LoupeConfigError(f"suggest_eog: no channel named {suggest_eog!r}; channels: {', '.join(names)}")
     graphics_setting()      # a bad LOUPE_TUI_GRAPHICS: one error line, before any file is opened
     times = time_display_of(clock_start, time_display)
     try:
@@ -191,7 +207,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          window=window, window_switch=window_switch, label_overlays=interval_label_overlays,
                          window_size=window_size, graphics=graphics,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
-                         notes=notes, compare=compare, blind=blind)
+                         notes=notes, compare=compare, blind=blind, suggest=suggest, suggest_eog=suggest_eog)
 
 
 def open_compare_labels(values, schema=None) -> list:

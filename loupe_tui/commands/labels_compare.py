@@ -67,7 +67,7 @@ def run_compare(args: argparse.Namespace) -> int:
     out += [f"note        {m}" for labels in sets for m in labels.messages]
     print("\n".join(out))
     if out_csv is not None:
-        _write_disagreements(out_csv, result)
+        write_disagreements(out_csv, result)
         print(f"wrote {len(result.disagreements)} disagreeing intervals to {out_csv}")
     return 0
 
@@ -88,7 +88,15 @@ def _csv_target(out: Path, inputs: list[Path], force: bool) -> Path:
     return out
 
 
-def _write_disagreements(out: Path, result) -> None:
+def write_disagreements(out: Path, result) -> None:
+    """Write every disagreeing interval of ``result`` (an :class:`~loupe_tui.core.labels.agreement.Agreement`)
+    to the CSV ``out``: ``start_s, end_s, epochs`` and each file's state (``--csv``; the app's report too).
+
+    Raises
+    ------
+    LoupeConfigError
+        ``out`` cannot be written.
+    """
     import csv
     import io
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from loupe_tui.commands.sources import (add_source_arguments, build_sources, check_videos, parse_schema,
                                        video_configs, window_size)
+from loupe_tui.errors import LoupeConfigError
 
 __all__ = ["register", "add_graphics_argument", "add_time_argument", "time_arguments", "build_view_args",
            "parse_schema", "video_configs", "open_demo", "run"]
@@ -60,6 +61,11 @@ def register(sub) -> None:
     p.add_argument("--no-window", action="store_true", help="no GL window: terminal views only (SSH, CI)")
     p.add_argument("--window-size", metavar="WxH", help="GL window size (default 1600x900; 1024x576 on a "
                    "display forwarded over SSH)")
+    p.add_argument("--suggest", choices=("classifier", "yasa", "off"), default="classifier",
+                   help="scoring suggestions (with --spectrogram): a classifier trained on the epochs you score "
+                        "(default); yasa: YASA's pretrained staging of human PSG in 30 s epochs of the "
+                        "--spectrogram channel, with --emg and --eog (pip install 'loupe-tui[yasa]'); off")
+    p.add_argument("--eog", metavar="CHANNEL", help="--suggest yasa: an EOG channel (improves the staging)")
     add_graphics_argument(p)
     add_time_argument(p)
     p.set_defaults(func=run)
@@ -94,6 +100,15 @@ def add_graphics_argument(p: argparse.ArgumentParser) -> None:
 
 def build_view_args(args: argparse.Namespace) -> dict:
     """view()'s arguments from the command line (everything validated)."""
+    suggest, eog = getattr(args, "suggest", "classifier"), getattr(args, "eog", None)
+    if suggest == "yasa":
+        from loupe_tui.io.suggest.yasa_staging import require_yasa
+
+        require_yasa("--suggest yasa")
+        if not args.spectrogram:
+            raise LoupeConfigError("--suggest yasa: name the EEG to stage with --spectrogram CHANNEL")
+    elif eog:
+        raise LoupeConfigError("--eog: only --suggest yasa uses an EOG channel")
     src = build_sources(args)
     times, notes = time_arguments(args, src)
     return dict(configs=src.configs, videos=src.videos or None,
@@ -104,7 +119,7 @@ def build_view_args(args: argparse.Namespace) -> dict:
                 window_size=window_size(args.window_size) if args.window_size else None,
                 graphics=args.graphics, notes=notes,
                 compare_labels=[Path(f).expanduser() for f in getattr(args, "compare", [])] or None,
-                blind=bool(getattr(args, "blind", False)), **times)
+                blind=bool(getattr(args, "blind", False)), suggest=suggest, suggest_eog=eog, **times)
 
 
 #: How the command line asks make_context to name its switches and to guess states.

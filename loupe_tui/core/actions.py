@@ -104,6 +104,10 @@ ACTIONS: tuple[Action, ...] = (
     _a("labels.note", ("ctrl+shift+n", "ctrl+n"), "Add or edit a note on the epoch/selection", "labels"),
     _a("labels.save", "ctrl+s", "Save labels", "labels", True),
     _a("labels.export", "ctrl+x", "Export labels as... (csv, htsv, parquet)", "labels"),
+    # the agreement report (issue 14) is listed with the suggestions, which it compares the labels with;
+    # G for aGreement (Alt+A and Alt+R accept): an Alt+letter arrives exact in every terminal
+    _a("labels.agreement", "alt+g", "Agreement report: labels against the compared scorers and the suggestions",
+       "suggestions"),
     # suggestions (issue 14): review is the fast path, so accepting is one unmodified key, ``;``
     # (home row, right hand; no state keymap uses punctuation); the rest are Alt+letters, exact in
     # every terminal (ESC + letter; not Alt+B/Alt+F, which Textual reads as Ctrl+Left/Right)
@@ -117,12 +121,12 @@ ACTIONS: tuple[Action, ...] = (
     _a("suggest.next_disagreement", "alt+d", "Go to the next epoch where the labels, the suggestions and the "
        "compared scorers disagree", "suggestions"),
     _a("suggest.threshold", "alt+t", "Set the confidence threshold (default 0.8)", "suggestions"),
+    _a("suggest.blind", "alt+h", "Blind scoring on/off: suggestions and other scorers show only on epochs "
+       "you have scored", "suggestions"),
     # view
     _a("view.hypnogram", "h", "Show/hide the hypnogram", "view"),
     _a("view.hypnogram_zoom", "z", "Hypnogram: whole recording / zoomed around the window", "view"),
     _a("view.label_strip", "ctrl+l", "Show/hide the label strip", "view"),
-    _a("suggest.blind", "alt+h", "Blind scoring on/off: suggestions and other scorers show only on epochs "
-       "you have scored", "suggestions"),
     _a("view.label_overlays", ("ctrl+shift+l", "alt+l"), "Show/hide label overlays on the traces", "view"),
     _a("view.y_scale", "ctrl+d", "Y scale dialog (autorange, min, max) for the focused trace", "view"),
     _a("view.y_zoom_in", ("ctrl+up", "ctrl+1"), "Y zoom in on the focused trace", "view"),

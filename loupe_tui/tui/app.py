@@ -82,8 +82,9 @@ class LoupeApp(App, inherit_bindings=False):
         return self.main.states.action_keys
 
     def palette_choices(self):
-        """Beside the actions: the spectral views' channels to choose from."""
-        return [(text, partial(self.main.run_safely, choose)) for text, choose in self.main.spectral.choices()]
+        """Beside the actions: the spectral views' channels to choose from, and YASA's staging of each."""
+        offered = [*self.main.spectral.choices(), *self.main.suggestions.choices()]
+        return [(text, partial(self.main.run_safely, choose)) for text, choose in offered]
 
     def registry_action_available(self, action_id: str) -> bool:
         n = len(self.context.videos)

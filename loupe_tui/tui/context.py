@@ -93,6 +93,10 @@ class ScorerContext:
     compare: list = field(default_factory=list)
     #: blind scoring: the suggestions and ``compare`` show only on epochs the person has scored
     blind: bool = False
+    #: where suggestions come from: "classifier" (trained on this scoring), "yasa" (pretrained), "off"
+    suggest: str = "classifier"
+    #: YASA staging's EOG channel (its EEG and EMG are the spectral views')
+    suggest_eog: str | None = None
 
     @property
     def labels(self):

@@ -21,6 +21,7 @@ class LabelDock:
         self.screen = screen
         self.panel: LabelPanel | None = None      # mounted on first use (F4)
         self._clock = screen.session.times.clock  # the time display its starts and ends were written in
+        self._suggestions: tuple = (None, 0.8)    # what its "suggested" column shows (also once mounted)
 
     def _colors(self) -> dict:
         s = self.screen
@@ -35,6 +36,7 @@ class LabelDock:
         screen, panel, mounted = self.screen, self.panel, None
         if panel is None:
             self.panel = panel = LabelPanel(screen.session.labels, self._colors(), screen.session.times)
+            panel.table.set_suggestions(*self._suggestions)
             mounted = screen.query_one("#body", Horizontal).mount(panel)
         elif panel.display and self.focused():
             panel.display = False
@@ -62,6 +64,13 @@ class LabelDock:
             self._clock = times.clock
             self.panel.table.refresh_labels()
         self.panel.show_changes(change.labels, self.screen.session.cursor, moved)
+
+    def show_suggestions(self, sugg, threshold: float) -> None:
+        """New suggestions (a ``Suggestions``, or None: no column) or a new confidence threshold:
+        the table's ``suggested`` column shows them (now, or when F4 first mounts it)."""
+        self._suggestions = (sugg, threshold)
+        if self.panel is not None:
+            self.panel.table.set_suggestions(sugg, threshold)
 
     def set_state_colors(self) -> None:
         if self.panel is not None:

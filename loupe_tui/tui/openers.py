@@ -22,7 +22,7 @@ from loupe_tui.errors import LoupeConfigError
 from loupe_tui.core.labels.formats import format_of
 from loupe_tui.io.filters import FilterChain
 from loupe_tui.tui.filter_settings import OFF_WORDS
-from loupe_tui.tui.dialogs import dense, events, heatmap, overlays, raster, video, yscale
+from loupe_tui.tui.dialogs import agreement, dense, events, heatmap, overlays, raster, video, yscale
 from loupe_tui.tui.help import HelpScreen
 from loupe_tui.tui.navigation import Navigator
 from loupe_tui.tui.palette import ActionsProvider, ChoicesProvider
@@ -152,7 +152,8 @@ class Openers:
             return self.session.goto(result.t) | Change(message=result.description)
         self._push(EpochJumper(self.session.labels, self.screen.states.colors,
                                filters=getattr(last, "filters", None), t=self.session.cursor,
-                               times=self.view.times), done)
+                               times=self.view.times, suggestions=self.screen.suggestions.current,
+                               threshold=self.screen.suggestions.threshold), done)
 
     def open_keymap(self) -> None:
         ctx = self.context
@@ -171,7 +172,7 @@ class Openers:
     # -- view dialogs -------------------------------------------------------------------------
     def open_dialog(self, kind: str) -> Change | None:
         """Open the view dialog ``kind`` (y_scale, dense, heatmap, raster, events, alpha, speed, target,
-        videos); a Change saying why when there is nothing for it to act on."""
+        videos, agreement); a Change saying why when there is nothing for it to act on."""
         opened = getattr(self, f"_{kind}")()
         if isinstance(opened, Change):
             return opened
@@ -245,6 +246,18 @@ class Openers:
             return Change(message="no videos")
         return (video.VideoVisibilityDialog(self.view.videos, self.view.video_visible),
                 lambda r: self.view.set_videos_visible(r.visible))
+
+    def _agreement(self):
+        """The agreement report: the labels against the compared scorers and the suggestions."""
+        if self.screen.suggestions.blind:
+            key = self.screen.suggestions.key_name("suggest.blind")
+            return Change(message=f"blind scoring: the agreement report shows the others' scoring; {key} leaves "
+                                  "blind mode first")
+        report = agreement.AgreementReport.of(self.session.labels, self.context.compare,
+                                              self.screen.suggestions.current, self.session.epoch_len)
+        if report is None:
+            return Change(message=agreement.NOTHING)
+        return report, lambda said: Change(message=said)   # what was written where, once it closes
 
 
 def _fraction(text: str) -> None:

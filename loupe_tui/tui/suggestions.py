@@ -14,6 +14,12 @@ The main screen owns one :class:`SuggestionReview`, which owns
   :meth:`Session.label_spans <loupe_tui.core.session.Session.label_spans>`), and the jumps to
   the next unsure epoch and the next disagreement.
 
+Human PSG (``open --suggest yasa``, ``view(suggest="yasa")``, or the palette's "YASA staging of
+<channel>"): instead of the trainer, YASA's pretrained staging of the spectrogram's channel (the
+EMG level's channel and ``suggest_eog`` join it when given) runs once in a thread worker, in 30 s
+epochs; nothing needs to be scored first. Without the ``yasa`` extra, one status line says what to
+install. ``suggest="off"``: no suggestions.
+
 Blind scoring (``open --blind``, ``view(blind=True)``, Alt+H): the suggestions and the other
 scorers show, in both windows, only on the epochs the person has scored (at least half of the
 epoch labelled, :func:`revealed_epochs`), so that a comparison stays honest; accepting is off,
@@ -42,6 +48,7 @@ from loupe_tui.core.labels.sleep_stats import excluded_kind
 from loupe_tui.core.session import Change
 from loupe_tui.io.suggest import (LabelSnapshot, SuggestionTrainer, Suggestions, epoch_features, sidecar_path,
                                   targets_of)
+from loupe_tui.errors import one_line
 from loupe_tui.tui.workers import poster
 
 #: The confidence threshold the jump and the strip's "?" start with.
@@ -133,6 +140,8 @@ class SuggestionReview:
         self._said_problem = False
         self._announced = False
         self.blind = bool(screen.context.blind)
+        self.method = screen.context.suggest       # "classifier", "yasa" or "off"
+        self._views: list = []
         self._revealed: tuple | None = None        # ((first, step, n), mask), dropped at every label edit
         self._compare_codes: dict = {}             # (i, grid) -> (codes, states) of compare file i
         self._resend = None                        # the pending blind-mode resend timer
@@ -150,6 +159,12 @@ class SuggestionReview:
         """The spectral views are open: compute the features in a thread, then (re)start the trainer."""
         self.close()
         self.current, self._said_problem, self._announced = None, False, False
+        self._views = list(views)
+        if self.method == "off":
+            return
+        if self.method == "yasa":
+            self._start_yasa()
+            return
         spec = next((v.spectrogram for v in views if v.spectrogram is not None), None)
         emg = next((v.emg for v in views if v.emg is not None), None)
         if spec is None and emg is None:
@@ -174,6 +189,99 @@ class SuggestionReview:
                                          partial(self._from_thread, self._problem), states=states or None,
                                          sidecar=sidecar_path(source) if source is not None else None)
         self.trainer.submit(LabelSnapshot.of(labels), now=True)
+
+    # -- YASA's pretrained staging (human PSG) --------------------------------------------------
+    def use_yasa(self, eeg: str | None = None) -> Change:
+        """Suggestions from YASA's staging of ``eeg`` (default: the spectrogram's channel), in place of
+        the trainer; one status line when the extra is missing or the channels do not fit."""
+        from loupe_tui.io.suggest.yasa_staging import EXTRA, missing_packages
+
+        missing = missing_packages()
+        if missing:
+            return Change(message=f"YASA staging needs the yasa extra ({', '.join(missing)} not installed): "
+                                  f"{EXTRA}")
+        if eeg is not None and eeg != self._eeg_name():
+            change = self.screen.spectral.choose(channel=eeg)     # its views open, then start() stages
+            return change | self._switch_to_yasa(start=False)
+        if self._eeg_name() is None:
+            return Change(message="YASA staging: choose the EEG first (palette: Spectrogram of ...)")
+        return self._switch_to_yasa()
+
+    def choices(self) -> list[tuple[str, object]]:
+        """The palette's ``("YASA staging of C4-M1", use)`` for each channel when the session's epoch
+        is YASA's 30 s (human PSG; the current one left out while it is what is shown)."""
+        from loupe_tui.io.suggest.yasa_staging import EPOCH_S
+
+        if abs(self.session.epoch_len - EPOCH_S) > 1e-9:
+            return []
+        now = self._eeg_name() if self.method == "yasa" else None
+        return [(f"YASA staging of {name}", partial(self.use_yasa, name))
+                for name in self.screen.context.spectral_candidates() if name != now]
+
+    def _switch_to_yasa(self, start: bool = True) -> Change:
+        self.method = "yasa"
+        self.screen.context.suggest = "yasa"
+        self.close()
+        if self.current is not None:            # the classifier's go, in both windows
+            self.current = None
+            self.screen.bridge.send(P.SetLabelLayer("suggestions", "suggested", visible=False))
+        self.screen.show_suggestions(send=False)
+        if start and self._views:
+            self._start_yasa()
+        return Change(message="YASA staging: running (a few seconds; the first time in a session about 10 s)")
+
+    def _eeg_name(self) -> str | None:
+        spectral = self.screen.context.spectral
+        return spectral[0].names[0] if spectral else None
+
+    def _start_yasa(self) -> None:
+        from loupe_tui.io.suggest.yasa_staging import EPOCH_S, EXTRA, missing_packages
+
+        missing = missing_packages()
+        if missing:
+            self._problem(f"YASA staging needs the yasa extra ({', '.join(missing)} not installed): {EXTRA}")
+            return
+        eeg = self._eeg_name()
+        emg = self.screen.context.spectral[0].names[1] if self.screen.context.spectral else None
+        if eeg is None:
+            self._problem("YASA staging needs an EEG channel: open --spectrogram CHANNEL, or the palette's "
+                          "\"Spectrogram of ...\"")
+            return
+        if abs(self.session.epoch_len - EPOCH_S) > 1e-9:
+            self._problem(f"YASA stages 30 s epochs; this session's epoch is {self.session.epoch_len:g} s "
+                          f"(Ctrl+E sets it)")
+            return
+        eog = self.screen.context.suggest_eog
+        self.screen.run_worker(partial(self._yasa, eeg, eog, emg), name="YASA staging", group="suggestions",
+                               thread=True, exclusive=True)
+
+    def _yasa(self, eeg: str, eog: str | None, emg: str | None) -> None:
+        from loupe_tui.io.suggest.yasa_staging import stage
+        from loupe_tui.prepare_suggest import yasa_channels
+
+        post = poster(self.screen.app, get_current_worker())
+        notes: list[str] = []
+        try:
+            channels = yasa_channels(self.screen.context.configs, eeg, eog, emg,
+                                     flags=("EEG", "EOG", "EMG"), note=notes.append)
+            made = stage(*channels)
+        except Exception as exc:  # noqa: BLE001 - no suggestions, scoring goes on; said in one line
+            post(self._problem, f"no suggestions: YASA staging: {one_line(exc)}")
+            return
+        post(self._yasa_done, (made, notes))
+
+    def _yasa_done(self, result) -> None:
+        made, notes = result
+        if self.method != "yasa":
+            return
+        self.current, self.problem, self._said_problem = made, None, False
+        self.screen.show_suggestions()
+        missing = [s for s in made.states if s not in self.screen.states.states]
+        said = f"suggestions ready: YASA staging ({made.model}, {made.train_seconds:.1f} s)"
+        if missing:
+            said += f"; the keymap has no {', '.join(missing)} (accepting writes them as they are)"
+        self._say("; ".join([said, *notes]), "ok")
+        self._announced = True
 
     def _from_thread(self, fn, arg) -> None:
         """The trainer's callbacks run on its thread: hand them to the app's."""
@@ -211,10 +319,10 @@ class SuggestionReview:
             how = f"{'read back' if made.from_sidecar else 'trained'} on {made.n_train:,} scored epochs"
             if self.blind:
                 self._say(f"suggestions ready ({how}); blind: shown on the epochs you have scored, "
-                          f"{self._key('suggest.blind')} shows them all", "ok")
+                          f"{self.key_name('suggest.blind')} shows them all", "ok")
             else:
-                self._say(f"suggestions ready ({how}): {self._key('suggest.accept')} accepts one, "
-                          f"{self._key('suggest.accept_window')} the window", "ok")
+                self._say(f"suggestions ready ({how}): {self.key_name('suggest.accept')} accepts one, "
+                          f"{self.key_name('suggest.accept_window')} the window", "ok")
 
     def _problem(self, message: str) -> None:
         self.problem = message
@@ -291,11 +399,11 @@ class SuggestionReview:
         self.screen.show_suggestions(every=True)
         if self.blind:
             return Change(message="blind scoring: suggestions and other scorers show only on the epochs you "
-                                  f"have scored ({self._key('suggest.blind')} shows them all)")
+                                  f"have scored ({self.key_name('suggest.blind')} shows them all)")
         return Change(message="blind scoring off: suggestions and other scorers show on every epoch")
 
     def _blind_refusal(self) -> Change:
-        return Change(message=f"blind scoring: score the epoch yourself ({self._key('suggest.blind')} "
+        return Change(message=f"blind scoring: score the epoch yourself ({self.key_name('suggest.blind')} "
                               f"leaves blind mode to accept suggestions)")
 
     def strip_rows(self, t0: float, t1: float, n: int) -> list[StripRow]:
@@ -332,6 +440,8 @@ class SuggestionReview:
 
     # -- review actions ----------------------------------------------------------------------
     def _none(self) -> Change:
+        if self.method == "off":
+            return Change(message="no suggestions: turned off (--suggest off)")
         why = self.problem or ("they come once the spectral views are open and enough epochs are scored"
                                if self.screen.context.spectral else
                                "they need the spectral views (open --spectrogram EEG --emg EMG)")
@@ -449,9 +559,10 @@ class SuggestionReview:
             raise ValueError("a confidence between 0 and 1")
         self.threshold = value
         self.screen.show_suggestions(send=False)
-        return Change(message=f"confidence threshold {value:g}: {self._key('suggest.next_low_confidence')} goes "
+        return Change(message=f"confidence threshold {value:g}: {self.key_name('suggest.next_low_confidence')} goes "
                               f"to the next suggestion below it")
 
-    def _key(self, action: str) -> str:
+    def key_name(self, action: str) -> str:
+        """How the keymap writes the first key of ``action`` (the action id when it has none)."""
         k = self.screen.states.action_keys.get(action, ())
         return keys.display(k[0]) if k else action

@@ -42,7 +42,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from loupe_tui.errors import LoupeConfigError
@@ -206,6 +205,8 @@ def train_and_predict(features: EpochFeatures, targets: EpochTargets,
         keep = np.sort(np.random.default_rng(0).choice(len(y), size=max_train, replace=False))
         x, y = x[keep], y[keep]
     params = {**PARAMS, **(params or {})}
+    from sklearn.ensemble import HistGradientBoostingClassifier   # here: scikit-learn takes 1.6 s to import
+
     model = HistGradientBoostingClassifier(**params)
     codes = np.full(features.n_epochs, -1, np.int8)
     confidence = np.full(features.n_epochs, np.nan, np.float32)

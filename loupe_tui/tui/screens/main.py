@@ -339,6 +339,7 @@ class MainScreen(Screen, inherit_bindings=False):
             self.spectral.fit()
         if strip.display:
             strip.show(ViewState.of(self.session), self.state_colors)
+        self.label_dock.show_suggestions(self.suggestions.current, self.suggestions.threshold)
         if send:
             msgs = self.suggestions.layer_messages()
             for msg in msgs if every else msgs[:1 if self.suggestions.current is not None else 0]:

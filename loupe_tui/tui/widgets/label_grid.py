@@ -5,7 +5,8 @@ the number of rows (+1 for a header that stays on top). Textual asks for the
 lines on screen only, and each line reads its interval from the
 :class:`~loupe_tui.core.labels.IntervalLabelSet` arrays when it is drawn, so
 the cost of opening, scrolling or editing does not grow with the number of
-intervals.
+intervals. The ``suggested`` column is read the same way, for the rows drawn
+(:class:`~loupe_tui.tui.widgets.label_columns.SuggestedColumn`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from textual.strip import Strip
 
 from loupe_tui.core.clock import TimeDisplay
 from loupe_tui.core.colors import parse_color
-from loupe_tui.tui.widgets.label_columns import (TIME_KINDS, Column, build_columns, cell_text, fit,
-                                                 time_decimals, widen_for)
+from loupe_tui.tui.widgets.label_columns import (SUGGESTED, TIME_KINDS, Column, SuggestedColumn, build_columns,
+                                                 cell_text, fit, time_decimals, widen_for, with_suggested)
 
 
 def state_styles(colors: Mapping[str, Any] | None) -> dict[str, Style]:
@@ -43,7 +44,7 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of a label set, drawn on demand. Use it through ``LabelTable``."""
 
     COMPONENT_CLASSES = {"label-grid--header", "label-grid--cursor", "label-grid--cell-cursor",
-                         "label-grid--empty"}
+                         "label-grid--empty", "label-grid--suggested-differs", "label-grid--suggested-unsure"}
     DEFAULT_CSS = """
     LabelGrid {
         background: $surface;
@@ -59,6 +60,9 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
         }
         & > .label-grid--cell-cursor { text-style: reverse underline; }
         & > .label-grid--empty { color: $text-muted; text-style: italic; }
+        /* a suggestion other than the label (when its state has no colour), one below the threshold */
+        & > .label-grid--suggested-differs { color: $warning; text-style: bold; }
+        & > .label-grid--suggested-unsure { text-style: italic; }
     }
     """
 
@@ -77,6 +81,7 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
         #: Display rows drawn since this set was last cleared (tests, benchmarks).
         self.rendered_rows: set[int] = set()
         self._state_styles = state_styles(colors)
+        self.suggested: SuggestedColumn | None = None   # the suggestions' column, when there are some
         self.rebuild()
         keys = [c.key for c in self.editable_columns]
         self.col = keys.index("note") if "note" in keys else 0   # notes are what people edit most
@@ -103,7 +108,7 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
     def rebuild(self) -> None:
         """Recompute decimals, column widths and the virtual size (O(n) numpy + a sample)."""
         self.decimals = time_decimals(self.labels)
-        self.columns = build_columns(self.labels, self.keys, self.decimals, self.times)
+        self.columns = build_columns(self.labels, self.keys, self.decimals, self.times, self.suggested)
         self._resize_virtual()
 
     def widen(self, added: Sequence[Any]) -> bool:
@@ -115,6 +120,23 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
             self.columns = widen_for(self.columns, added, self.labels, self.decimals, self.times)
             self._resize_virtual()
         return [c.width for c in self.columns] != before
+
+    def set_suggestions(self, sugg: Any, threshold: float) -> None:
+        """Show ``sugg`` (a ``Suggestions``, or None: no column) with ``threshold``."""
+        if sugg is None:
+            self.suggested = None
+        elif self.suggested is not None and self.suggested.sugg is sugg:
+            self.suggested.threshold = float(threshold)     # the same suggestions: nothing to read again
+        else:
+            self.suggested = SuggestedColumn(sugg, threshold)
+        self.columns = with_suggested(self.columns, self.keys, self.suggested)
+        self._resize_virtual()
+        self.refresh()
+
+    def _indices(self, k0: int, k1: int) -> np.ndarray:
+        """Label indices of display rows ``[k0, k1)`` (clipped to the rows)."""
+        k1 = min(k1, self.row_count)
+        return np.arange(k0, k1) if self.rows is None else self.rows[k0:k1]
 
     def set_colors(self, colors: Mapping[str, Any] | None) -> None:
         self._state_styles = state_styles(colors)
@@ -203,6 +225,9 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
         cell_cursor = edit[self.col] if (k == self.cursor and edit) else None
         segs = []
         for c in self.columns:
+            if c.key == SUGGESTED:
+                segs += [self._suggested_segment(c, k, row, style), Segment(" ", style)]
+                continue
             text = fit(cell_text(c, row, i, self.decimals, self.labels, self.times), c.width,
                        right=c.key in TIME_KINDS or c.key == "index")
             s = style
@@ -212,3 +237,15 @@ class LabelGrid(ScrollView, can_focus=True, inherit_bindings=False):
                 s = s + self.get_component_rich_style("label-grid--cell-cursor")
             segs += [Segment(text, s), Segment(" ", style)]
         return Strip(segs)
+
+    def _suggested_segment(self, column: Column, k: int, row: Any, style: Style) -> Segment:
+        """A suggestion other than the label is drawn in its state's colour (else the warning
+        style); one below the threshold in italics."""
+        cell = self.suggested.cell(k, row, self._indices, self.labels)
+        s = style
+        if cell.differs:
+            s = s + (self._state_styles.get(cell.state)
+                     or self.get_component_rich_style("label-grid--suggested-differs"))
+        if cell.unsure:
+            s = s + self.get_component_rich_style("label-grid--suggested-unsure")
+        return Segment(fit(cell.text, column.width), s)

@@ -13,6 +13,10 @@ It never changes the labels itself. It posts messages and the screen acts:
   ``labels.update_cell(index, column, value)`` and hands the diff back with
   :meth:`LabelTable.refresh_labels`.
 * :class:`LabelTable.Highlighted`: the user moved the highlight with a key.
+
+Given scoring suggestions (:meth:`LabelTable.set_suggestions`), a ``suggested``
+column after ``state`` shows each interval's: ``≠`` and the suggested
+state's colour where it differs from the label, ``?`` below the threshold.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ class LabelTable(Widget):
         state cells get that background.
     columns : sequence of str, optional
         Keys of the columns to show, in order: ``"index"``, ``"start"``, ``"end"``,
-        ``"duration"``, ``"state"``, ``"extra:<name>"``, ``"note"`` (default: all).
+        ``"duration"``, ``"state"``, ``"suggested"``, ``"extra:<name>"``, ``"note"``
+        (default: all; ``"suggested"`` only while there are suggestions).
     rows : array of int, optional
         Show only these label indices (sorted), e.g. search matches.
     editable : bool
@@ -194,6 +199,21 @@ class LabelTable(Widget):
         g.rebuild()
         g.scroll_to(y=0, animate=False, immediate=True)
         g.refresh()
+
+    def set_suggestions(self, sugg: Any, threshold: float = 0.8) -> None:
+        """Show scoring suggestions in a ``suggested`` column (None: no column, as without).
+
+        Parameters
+        ----------
+        sugg : Suggestions or None
+            The newest suggestions. Each interval shows the state suggested for most of it
+            and their mean confidence (:func:`~loupe_tui.io.suggest.interval_suggestions`),
+            read for the rows drawn only; after label edits (:meth:`refresh_labels`) the rows
+            are read again as they are drawn.
+        threshold : float
+            Confidences below it are marked ``?``.
+        """
+        self.grid.set_suggestions(sugg, threshold)
 
     def set_state_colors(self, states_colors: Mapping[str, Any] | None) -> None:
         """New state colours (after a keymap change)."""
