@@ -296,6 +296,12 @@ async def test_blind_mode_shows_others_only_where_the_person_has_scored(review_a
         t = cursor_epoch(screen)[0]
         assert t >= GAP[1] or (t == GAP[0] + 4 and "(blind)" in screen.status_bar.message)
 
+        # the agreement report would tell the others' scoring: refused while blind
+        await pilot.press("alt+g")
+        await pilot.pause()
+        assert "blind scoring: the agreement report" in screen.status_bar.message
+        assert app.screen is screen
+
         # Alt+H: everything shows in both windows
         link.sent.clear()
         await pilot.press("alt+h")
