@@ -13,6 +13,11 @@ Data (built once under ``$LOUPE_BENCH_DIR/cohort``): 8 recordings of 1 h x 16 ch
   page: 30 s in 1600 columns), with the bucket prepared (a shared cache beside the
   recording) and without (the pyramid built here from the bucket first).
 
+* ``prepare --suggest`` (``python bench/bench_cohort.py --suggest``: these rows only): the same
+  recordings in this process with ``--spectrogram EEG0 --emg EEG1``, without and with
+  ``--suggest`` (the classifier trained on ``m00`` scored in 40 s runs of three states), each
+  from nothing, then again with everything current.
+
 ``quick``: 2 recordings of 2 min x 4 channels, in this process only (the cluster's start
 and its workers' imports would be most of the smoke test's time; ``tests/cohort`` runs a
 real ``LocalCluster``), a 2 min recording in S3.
@@ -38,9 +43,15 @@ BENCH_DIR = Path(os.environ.get("LOUPE_BENCH_DIR", "/tmp/loupe-tui-bench"))
 FS = 1000.0
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, suggest: bool = False) -> dict:
     n_rec, seconds, n_ch = (2, 120.0, 4) if quick else (8, 3600.0, 16)
     recs = _recordings(BENCH_DIR / ("cohort-quick" if quick else "cohort"), n_rec, seconds, n_ch)
+    if suggest:
+        return {"title": f"cohort: prepare {n_rec} x ({seconds / 3600:g} h x {n_ch} ch x 1 kHz) with the spectral "
+                         "views, without and with --suggest, in this process",
+                "results": _suggest_rows(recs, seconds), "load_average": list(os.getloadavg()),
+                "notes": "from nothing each time (no shared cache, no remembered checksums); the classifier's "
+                         "training set (m00, scored) is read once before the tasks, inside 'seconds'"}
     rows = []
     for workers in ([0] if quick else [0, 1, 2]):
         rows += _prepare_rows(recs, workers)
@@ -132,6 +143,40 @@ def _prepare_rows(recs: list[str], workers: int) -> list[dict]:
              "seconds": round(again, 2)}]
 
 
+def _suggest_rows(recs: list[str], seconds: float) -> list[dict]:
+    from loupe_tui.prepare import prepare
+
+    states = ("Wake", "NREM", "REM")
+    labels = Path(tempfile.mkdtemp(prefix="loupe-bench-labels-")) / "m00.labels.csv"
+    labels.write_text("start_s,end_s,label\n" + "".join(f"{a},{a + 40},{states[i % 3]}\n"
+                                                        for i, a in enumerate(range(0, int(seconds), 40))))
+    spectral = dict(spectrogram="EEG0", emg="EEG1", epoch_s=4.0)
+    rows = []
+    for case, more in (("prepare + spectral views", {}),
+                       ("prepare + spectral views + --suggest", dict(suggest="classifier",
+                                                                   train_on=(f"{recs[0]}:{labels}",)))):
+        _fresh(recs)
+        cache = tempfile.mkdtemp(prefix="loupe-bench-cohort-")
+        os.environ["LOUPE_TUI_CACHE"] = cache
+        try:
+            t = time.perf_counter()
+            first = prepare(recs, workers=0, **spectral, **more)
+            wall = time.perf_counter() - t
+            t = time.perf_counter()
+            second = prepare(recs, workers=0, **spectral, **more)
+            again = time.perf_counter() - t
+        finally:
+            os.environ.pop("LOUPE_TUI_CACHE", None)
+            shutil.rmtree(cache, ignore_errors=True)
+        assert not first.failed and not second.failed, (first.table(), second.table())
+        rows += [{"case": case, "recordings": len(recs), "seconds": round(wall, 2),
+                  "per_task_median_s": round(statistics.median(o.seconds for o in first.outcomes), 2),
+                  "suggestions": first.outcomes[-1].suggestions or "-"},
+                 {"case": case + ", again (all current)", "recordings": len(recs), "seconds": round(again, 2)}]
+    shutil.rmtree(labels.parent, ignore_errors=True)
+    return rows
+
+
 def _open_rows(seconds: float, n_ch: int) -> list[dict]:
     from moto.server import ThreadedMotoServer
 
@@ -188,4 +233,4 @@ def _open_rows(seconds: float, n_ch: int) -> list[dict]:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=1))
+    print(json.dumps(run(quick="--quick" in sys.argv, suggest="--suggest" in sys.argv), indent=1))

@@ -1,4 +1,4 @@
-"""Prepare a cohort: pyramids, spectral caches and time axes of many recordings, as Dask tasks.
+"""Prepare a cohort: pyramids, spectral caches, suggestions and time axes of many recordings, as Dask tasks.
 
 ``loupe_tui.prepare(recordings, client=...)`` (and ``loupe-tui prepare``) builds, for each
 recording, what ``open`` would otherwise build on a scorer's machine, and publishes it to
@@ -6,7 +6,9 @@ the recording's shared cache (``<recording>.loupe/`` beside it, or ``cache_url``
 every scorer's ``open`` finds it (:mod:`loupe_tui.io.remote.shared`). The per-recording
 work is the code ``open`` runs: :func:`~loupe_tui.io.pyramid.build_pyramid` and
 :meth:`~loupe_tui.config.SpectrogramConfig.open`, into a scratch folder, then copied out
-as chunked zarr. Nothing is written into a recording.
+as chunked zarr. Heatmaps (``heatmaps``) get their min/max and mean pyramids the same way;
+suggestions (``suggest``) are made and published by :mod:`loupe_tui.prepare_suggest`.
+Nothing is written into a recording.
 
 One recording is one task (:func:`prepare_recording`), run on a ``distributed.LocalCluster``
 of this machine by default, or on any Dask cluster (``client=``, ``scheduler=``). A task
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loupe_tui.errors import DataFileError, LoupeConfigError, LoupeError, one_line
+from loupe_tui.prepare_sources import heatmap_sources, recording_configs, spectral_config, wanted_spectral
 
 #: Status of a recording after :func:`prepare`.
 PREPARED, CURRENT, FAILED = "prepared", "current", "failed"
@@ -60,6 +63,18 @@ class PrepareOptions:
         ``"multitaper"`` (default) or ``"welch"``.
     scratch : str or None
         Folder a task builds in before publishing (default: the system's temp folder).
+    heatmaps : tuple of str
+        ``GROUP[:VARIABLE]`` of the stores shown as heatmaps (``open --heatmap``): their
+        min/max and mean pyramids; ``heatmap_split``, ``heatmap_order`` as ``open``'s.
+    suggest : str or None
+        Also make suggestions: ``"classifier"`` (trained on ``train_on``) or ``"yasa"``
+        (YASA's pretrained staging of ``spectrogram``, ``eog`` and ``emg``; 30 s epochs).
+    train_on : tuple
+        Scored recordings of the lab: ``"REC:LABELS"`` or ``(REC, LABELS)`` each.
+    states : tuple of str or None
+        The states to suggest (default: those the ``train_on`` labels use, less artifacts).
+    eog : str or None
+        YASA's EOG channel.
     """
 
     cache_url: str | None = None
@@ -73,18 +88,28 @@ class PrepareOptions:
     epoch_s: float = 4.0
     spectral_method: str | None = None
     scratch: str | None = None
+    heatmaps: tuple[str, ...] = ()
+    heatmap_split: str | None = None
+    heatmap_order: str | None = None
+    suggest: str | None = None
+    train_on: tuple = ()
+    states: tuple[str, ...] | None = None
+    eog: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one recording: ``status`` is ``prepared``, ``current`` or ``failed``;
-    ``built`` names what was built and published; ``error`` is the failure's one line."""
+    ``built`` names what was built and published; ``suggestions`` what became of them
+    (``current``, ``classifier 1,350 epochs``, ``failed``; empty when not asked); ``error`` is
+    the failure's one line."""
 
     recording: str
     status: str
     seconds: float
     built: tuple[str, ...] = ()
     error: str = ""
+    suggestions: str = ""
 
 
 @dataclass
@@ -104,9 +129,10 @@ class PrepareReport:
 
     def table(self) -> str:
         """The summary table: one row per recording, then the totals."""
-        rows = [("recording", "status", "time", "built")]
-        rows += [(o.recording, o.status, f"{o.seconds:.1f} s", ", ".join(o.built) or "-") for o in self.outcomes]
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        rows = [("recording", "status", "time", "built", "suggestions")]
+        rows += [(o.recording, o.status, f"{o.seconds:.1f} s", ", ".join(o.built) or "-", o.suggestions or "-")
+                 for o in self.outcomes]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         lines.append(f"{self.count(PREPARED)} prepared, {self.count(CURRENT)} already current, "
@@ -150,6 +176,7 @@ def prepare(recordings: Sequence[str], client=None, *, workers: int | None = Non
     if not recordings:
         raise LoupeConfigError("prepare: no recordings given")
     t0 = time.perf_counter()
+    training = _training(opts)
     outcomes: dict[int, Outcome] = {}
 
     def done(i: int, outcome: Outcome) -> None:
@@ -159,12 +186,12 @@ def prepare(recordings: Sequence[str], client=None, *, workers: int | None = Non
 
     if client is None and scheduler is None and workers == 0:
         for i, rec in enumerate(recordings):
-            done(i, prepare_recording(rec, opts))
+            done(i, prepare_recording(rec, opts, training))
         return PrepareReport([outcomes[i] for i in range(len(recordings))], time.perf_counter() - t0, 1)
     client, owned = _client(client, scheduler, workers, len(recordings))
     try:
         n_workers = max(1, len(client.nthreads()))
-        _run_on(client, recordings, opts, done)
+        _run_on(client, recordings, opts, training, done)
     finally:
         for thing in owned:
             thing.close()
@@ -193,10 +220,48 @@ def _client(client, scheduler: str | None, workers: int | None, n_tasks: int):
     return c, [c, cluster]
 
 
-def _run_on(client, recordings: list[str], opts: PrepareOptions, done: Callable[[int, Outcome], None]) -> None:
+def _training(opts: PrepareOptions):
+    """Check the suggestion options; for the classifier, read the scored recordings (here, once)."""
+    from loupe_tui.prepare_suggest import METHODS, YASA, parse_train_on, training_set
+
+    if opts.suggest is None:
+        for name in ("train_on", "states", "eog"):
+            if getattr(opts, name):
+                raise LoupeConfigError(f"--{name.replace('_', '-')}: only with --suggest")
+        return None
+    if opts.suggest not in METHODS:
+        raise LoupeConfigError(f"--suggest-method: {opts.suggest!r}: choose {' or '.join(METHODS)}")
+    if opts.suggest == YASA:
+        if opts.train_on or opts.states:
+            raise LoupeConfigError("--train-on/--states: not used by --suggest-method yasa (YASA's classifiers are "
+                                   "pretrained: nothing is trained)")
+        if not opts.spectrogram:
+            raise LoupeConfigError("--suggest-method yasa: name the EEG channel (--spectrogram CHANNEL)")
+        if abs(opts.epoch_s - 30.0) > 1e-9:
+            raise LoupeConfigError(f"--epoch {opts.epoch_s:g}: --suggest-method yasa stages 30 s epochs only")
+        return None
+    if opts.eog:
+        raise LoupeConfigError("--eog: only --suggest-method yasa uses an EOG channel")
+    if not (opts.spectrogram or opts.emg):
+        raise LoupeConfigError("--suggest: name the EEG channel (--spectrogram CHANNEL), the EMG channel "
+                               "(--emg CHANNEL) or both: the classifier's features are their spectral estimates")
+    scored = []
+    for spec in opts.train_on:
+        rec, labels = parse_train_on(spec)
+        configs, _ = recording_configs(rec, group=opts.group, variable=opts.variable,
+                                       storage_options=opts.storage_options, channels=opts.channels,
+                                       derive=opts.derive)
+        scored.append((f"{rec}:{labels}", spectral_config(configs, opts), labels))
+    return training_set(scored, opts.epoch_s, opts.states)
+
+
+def _run_on(client, recordings: list[str], opts: PrepareOptions, training,
+            done: Callable[[int, Outcome], None]) -> None:
     from distributed import as_completed
 
-    futures = client.map(prepare_recording, recordings, opts=opts, pure=False, retries=0,
+    if training is not None:       # sent to each worker once, not with every task
+        training = client.scatter(training, broadcast=True, hash=False)
+    futures = client.map(prepare_recording, recordings, opts=opts, training=training, pure=False, retries=0,
                          key=[f"loupe-prepare-{i}-{time.time_ns()}" for i in range(len(recordings))])
     index = {f.key: i for i, f in enumerate(futures)}
     for fut in as_completed(futures):
@@ -211,20 +276,26 @@ def _run_on(client, recordings: list[str], opts: PrepareOptions, done: Callable[
 
 
 # ------------------------------------------------------------------ one recording (a Dask task)
-def prepare_recording(recording: str, opts: PrepareOptions | None = None) -> Outcome:
+def prepare_recording(recording: str, opts: PrepareOptions | None = None, training=None) -> Outcome:
     """Prepare one recording (the Dask task): build and publish what its shared cache lacks.
 
-    Never raises: a failure is an :class:`Outcome` with ``status="failed"`` and a one-line
-    ``error`` naming the recording.
+    ``training``: the classifier's :class:`~loupe_tui.prepare_suggest.TrainingSet` when
+    ``opts.suggest`` is ``"classifier"``. Never raises: a failure is an :class:`Outcome` with
+    ``status="failed"`` and a one-line ``error`` naming the recording. When only the
+    suggestions fail (no ``yasa`` extra on the worker), what was built is still published and
+    listed.
     """
     opts = opts or PrepareOptions()
     t0 = time.perf_counter()
     scratch = None
     try:
         scratch = Path(tempfile.mkdtemp(prefix="loupe-prepare-", dir=opts.scratch))
-        built = _prepare(recording, opts, scratch)
-        status = PREPARED if built else CURRENT
-        return Outcome(recording, status, time.perf_counter() - t0, tuple(built))
+        built, suggested, problem = _prepare(recording, opts, scratch, training)
+        if problem:
+            return Outcome(recording, FAILED, time.perf_counter() - t0, tuple(built), f"{recording}: {problem}",
+                           "failed")
+        status = PREPARED if built or suggested not in ("", "current") else CURRENT
+        return Outcome(recording, status, time.perf_counter() - t0, tuple(built), suggestions=suggested)
     except LoupeError as exc:
         msg = one_line(exc)
         msg = msg if recording in msg else f"{recording}: {msg}"
@@ -237,10 +308,10 @@ def prepare_recording(recording: str, opts: PrepareOptions | None = None) -> Out
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _prepare(recording: str, opts: PrepareOptions, scratch: Path) -> list[str]:
-    from loupe_tui.io.pyramid import Pyramid, build_pyramid, cache_key, shared_meta
+def _prepare(recording: str, opts: PrepareOptions, scratch: Path, training) -> tuple[list[str], str, str]:
+    """``(built, suggestions, problem)``: what was published, what became of the suggestions, and
+    why they failed ("" when they did not). Anything else that fails raises."""
     from loupe_tui.io.remote import time_memo
-    from loupe_tui.io.remote.shared_pyramid import is_current, publish_pyramid
 
     configs, _ = recording_configs(recording, group=opts.group, variable=opts.variable,
                                    storage_options=opts.storage_options, channels=opts.channels, derive=opts.derive)
@@ -248,39 +319,60 @@ def _prepare(recording: str, opts: PrepareOptions, scratch: Path) -> list[str]:
     built: list[str] = []
     for cfg in configs:
         src = cfg.source()
-        fingerprint = src.content_fingerprint
-        if fingerprint is None:
-            raise DataFileError(f"{recording}: no stored content to key a shared cache by")
-        key = cache_key(fingerprint)
         memo = time_memo.remote_key(src.data_array)
         if memo is not None:
             time_memo.publish(root, memo, src.time)
-        if is_current(root, key, shared_meta(src, fingerprint)):
-            continue
+        if _publish_pyramids(recording, src, root, scratch, mean=False):
+            built.append(f"pyramid {src.n_channels} ch" + (f" ({cfg.data.name})" if len(configs) > 1 else ""))
+    for spec, sources in heatmap_sources(recording, opts):
+        if any([_publish_pyramids(recording, src, root, scratch, mean=True) for src in sources]):   # every panel
+            built.append(f"heatmap {spec}" + (f" ({len(sources)} panels)" if len(sources) > 1 else ""))
+    if not (opts.spectrogram or opts.emg):
+        return built, "", ""
+    cfg = spectral_config(configs, opts)
+    wanted = wanted_spectral(cfg, opts)
+    built += _prepare_spectral(cfg, wanted, opts, root, scratch)
+    if opts.suggest is None:
+        return built, "", ""
+    from loupe_tui.prepare_suggest import suggest_recording
+
+    try:
+        done = suggest_recording(configs, cfg, (wanted.get("spectrogram"), wanted.get("emg")), opts.suggest,
+                                 opts.epoch_s, training, root, scratch, (opts.spectrogram, opts.eog, opts.emg))
+    except LoupeError as exc:
+        return built, "failed", f"suggestions: {one_line(exc)}"
+    except Exception as exc:        # a broken extra (YASA, its models): one line, the rest is published
+        return built, "failed", f"suggestions: {type(exc).__name__}: {one_line(exc)}"
+    return built, done, ""
+
+
+def _publish_pyramids(recording: str, src, root, scratch: Path, mean: bool) -> bool:
+    """Build and publish the min/max pyramid of ``src`` (and, ``mean``, its mean pyramid) unless
+    current there; whether anything was."""
+    from loupe_tui.io.mean_pyramid import MeanPyramid, mean_cache_key, shared_mean_meta
+    from loupe_tui.io.pyramid import Pyramid, build_pyramid, cache_key, shared_meta
+    from loupe_tui.io.remote.shared_pyramid import is_current, publish_mean_pyramid, publish_pyramid
+
+    fingerprint = src.content_fingerprint
+    if fingerprint is None:
+        raise DataFileError(f"{recording}: no stored content to key a shared cache by")
+    did = False
+    if not is_current(root, cache_key(fingerprint), shared_meta(src, fingerprint)):
         pyr = Pyramid.open(src, scratch, shared=False) or build_pyramid(src, scratch, durable=False)
-        publish_pyramid(pyr.path, root, key, {"fingerprint": fingerprint})
-        built.append(f"pyramid {src.n_channels} ch" + (f" ({cfg.data.name})" if len(configs) > 1 else ""))
-    if opts.spectrogram or opts.emg:
-        built += _prepare_spectral(configs, opts, root, scratch)
-    return built
+        publish_pyramid(pyr.path, root, cache_key(fingerprint), {"fingerprint": fingerprint})
+        did = True
+    if mean and not is_current(root, mean_cache_key(fingerprint), shared_mean_meta(src, fingerprint)):
+        means = MeanPyramid.open(src, scratch, shared=False) or MeanPyramid.build(src, scratch)
+        publish_mean_pyramid(means.path, root, mean_cache_key(fingerprint), {"fingerprint": fingerprint})
+        did = True
+    return did
 
 
-def _prepare_spectral(configs: list, opts: PrepareOptions, root, scratch: Path) -> list[str]:
-    from loupe_tui.config_spectral import spectral_config_for
+def _prepare_spectral(cfg, wanted: dict, opts: PrepareOptions, root, scratch: Path) -> list[str]:
     from loupe_tui.io.remote.shared_spectral import is_published, publish_spectral
-    from loupe_tui.io.spectral.cache import FORMAT_VERSION
 
-    settings = {"method": opts.spectral_method} if opts.spectral_method else {}
-    cfg = spectral_config_for(configs, opts.spectrogram, opts.emg, ("--spectrogram", "--emg"), **settings)
-    params, (eeg, emg) = cfg.params(opts.epoch_s), cfg.channels
-    wanted = []
-    if eeg is not None:
-        wanted.append({"format": FORMAT_VERSION, "kind": "spectrogram", "channel": eeg, "params": params.identity()})
-    if emg is not None:
-        wanted.append({"format": FORMAT_VERSION, "kind": "emg", "channel": emg, "epoch_s": float(opts.epoch_s),
-                       "band": [float(b) for b in params.emg_band]})
     key = cfg.source.content_fingerprint
-    if all(is_published(root, key, w) for w in wanted):
+    if all(is_published(root, key, w) for w in wanted.values()):
         return []
     views = cfg.open(opts.epoch_s, cache_dir=scratch)
     built = []
@@ -300,49 +392,6 @@ def target_root(recording: str, opts: PrepareOptions):
 
     url = opts.cache_url or beside(recording)
     return SharedRoot(url, dict(opts.storage_options) if is_url(url) else {})
-
-
-# ------------------------------------------------------------------ opening a recording
-def recording_configs(recording: str, *, group: str | None = None, variable: str | None = None,
-                      storage_options: Mapping | None = None, channels: Sequence[str] = (),
-                      derive: Sequence[str] = (), mode: str = "stacked") -> tuple[list, list[str]]:
-    """The TraceConfigs ``open`` shows for a recording (a path or a URL), and its warnings.
-
-    A zarr store or netCDF file gives one (its variable); an EDF/BDF file one per sampling
-    rate, fastest first. A URL is read lazily through fsspec: a zarr store chunk by chunk,
-    an EDF/BDF file in ranged reads of the records a window needs.
-    """
-    from loupe_tui.config import TraceConfig
-    from loupe_tui.io.edf.recording import EDF_SUFFIXES, is_edf, read_edf
-    from loupe_tui.io.remote.files import read_edf_url
-    from loupe_tui.io.remote.urls import is_url, local_path
-    from loupe_tui.io.xarray_open import open_variable
-
-    remote = is_url(recording)
-    edf = (Path(recording.split("?")[0]).suffix.lower() in EDF_SUFFIXES if remote
-           else Path(local_path(recording)).is_file() and is_edf(local_path(recording)))
-    if not edf:
-        if channels or derive:
-            raise LoupeConfigError(f"--channels/--derive: only for EDF/BDF files ({recording} is not one)")
-        if not remote and Path(recording).is_dir() and Path(recording).suffix != ".zarr" \
-                and any(Path(recording).glob("*_t.npy")):
-            raise DataFileError(f"{recording}: a folder of npy pairs is not prepared (each pair is one small "
-                                "series; open builds its pyramid in moments)")
-        da = open_variable(recording, group=group, variable=variable, storage_options=storage_options)
-        try:
-            return [TraceConfig(da, mode=mode)], []
-        except LoupeConfigError as exc:
-            raise DataFileError(f"{recording}: variable {da.name!r}: {one_line(exc)}") from None
-    if group or variable:
-        raise LoupeConfigError(f"--group/--variable: only for zarr stores and netCDF files ({recording} is EDF)")
-    if remote:
-        rec = read_edf_url(recording, list(channels), list(derive), storage_options)
-    else:
-        rec = read_edf(local_path(recording), channels=list(channels) or None, derive=list(derive) or None)
-    groups = sorted(rec.groups.values(), key=lambda da: -float(da.attrs.get("sampling_rate", 0.0)))
-    if not groups:
-        raise DataFileError(f"{recording}: holds no data signals")
-    return [TraceConfig(da, mode=mode) for da in groups], list(rec.warnings)
 
 
 class _CallableModule(types.ModuleType):

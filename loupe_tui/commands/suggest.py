@@ -174,40 +174,10 @@ def _run_yasa(args: argparse.Namespace) -> int:
 
 def _yasa_channels(configs, args: argparse.Namespace) -> list:
     """The ``--eeg``, ``--eog`` and ``--emg`` channels read whole (None for one not named)."""
-    from loupe_tui.config_spectral import spectral_channels
-    from loupe_tui.io.suggest.yasa_staging import check_rate, read_channel
-    from loupe_tui.io.xarray_layout import other_dims
-    from loupe_tui.io.xarray_source import XarraySource
+    from loupe_tui.prepare_suggest import yasa_channels
 
-    found = {name: (tc, pos) for name, tc, pos in spectral_channels(configs)}
-    named = [("--eeg", args.spectrogram, "eeg"), ("--eog", args.eog, "eog"), ("--emg", args.emg, "emg")]
-    for flag, name, _ in named:
-        if name is not None and name not in found:
-            raise LoupeConfigError(f"{flag}: no channel named {name!r}; channels: {', '.join(found) or 'none'}")
-        if name is not None:
-            check_rate(f"{flag} {name}", float(found[name][0].time_axis.fs))   # before reading any
-    channels = []
-    for flag, name, kind in named:
-        if name is None:
-            channels.append(None)
-            continue
-        tc, pos = found[name]
-        unit = _unit_of(tc.data, pos)
-        if unit is None:
-            print(f"note: {flag} {name}: the recording gives no unit; read as microvolts", file=sys.stderr)
-        source = XarraySource(tc.data, tc.time_axis, other_dims(tc.data))
-        channels.append(read_channel(source, pos, name, kind, unit, where=f"{flag} {name}"))
-    return channels
-
-
-def _unit_of(data, pos: int) -> str | None:
-    """The unit of channel ``pos`` of ``data``: its ``units`` coordinate (EDF), else ``attrs["units"]``."""
-    units = data.coords.get("units")
-    if units is not None and units.ndim == 1 and pos < units.size:
-        unit = str(units.values[pos])
-    else:
-        unit = data.attrs.get("units")
-    return str(unit) if unit is not None and str(unit).strip() else None
+    return yasa_channels(configs, args.spectrogram, args.eog, args.emg,
+                         note=lambda text: print(f"note: {text}", file=sys.stderr))
 
 
 def _out_path(args: argparse.Namespace) -> Path:

@@ -17,6 +17,11 @@ same atomic commit::
 
 Size: 1 float32 per 4 samples and 8/7 for all levels, i.e. 29 % of float32
 raw data (57 % with counts).
+
+When this machine has none, :meth:`MeanPyramid.open` looks in the shared caches of the
+recording, as :meth:`loupe_tui.io.pyramid.Pyramid.open` does (``loupe-tui prepare --heatmap``
+publishes them), and reads their levels lazily
+(:mod:`loupe_tui.io.remote.shared_pyramid`) instead of building its own.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from loupe_tui.io.columns import binned_means, column_borders, column_starts, re
 from loupe_tui.io.minmax import BIN0, FACTOR
 from loupe_tui.io.pyramid import DEFAULT_MEMORY_BUDGET, PyramidBuildCancelled, block_length, default_cache_dir
 from loupe_tui.io.pyramid_store import commit_dir, level_bins, remove_stale, temp_dir
+from loupe_tui.io.remote.shared_pyramid import SharedLevels, find_shared_levels
+from loupe_tui.io.remote.urls import is_url
 from loupe_tui.io.source import TraceSource
 
 FORMAT_VERSION = 1
@@ -77,6 +84,13 @@ def mean_cache_key(fingerprint: str) -> str:
     return h.hexdigest() + "-mean"
 
 
+def shared_mean_meta(source: TraceSource, fingerprint: str) -> dict:
+    """What a shared mean pyramid's ``meta.json`` must say to be ``source``'s (keyed by
+    ``fingerprint``, its content fingerprint) in this format."""
+    return dict(format=FORMAT_VERSION, fingerprint=fingerprint, n_samples=int(source.n_samples),
+                n_channels=int(source.n_channels), bins=level_bins(source.n_samples))
+
+
 class MeanPyramid:
     """Per-bin sums (and counts) of one :class:`TraceSource`; see the module doc.
 
@@ -84,16 +98,38 @@ class MeanPyramid:
     """
 
     def __init__(self, source: TraceSource, bins: list[int], sums: list[np.ndarray],
-                 counts: list[np.ndarray] | None, path: Path | None = None):
+                 counts: list[np.ndarray] | None, path: Path | None = None, shared: SharedLevels | None = None):
         self.source, self.bins, self.sums, self.counts, self.path = source, bins, sums, counts, path
+        #: The shared cache entry the levels are read from (None: this machine's cache or memory).
+        self.shared_url = shared.url if shared is not None else None
+        # Per level: the ZarrLevel of a lazily read shared level, else None.
+        self._lazy = list(shared.lazy) if shared is not None else [None] * len(bins)
+        self._remote = shared is not None or is_url(str(getattr(source, "origin", None) or ""))
+        #: The last network failure of a window query ("" after one succeeds), as ``Pyramid.problem``.
+        self.problem = ""
 
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.sums) + sum(a.nbytes for a in (self.counts or []))
 
     @classmethod
-    def open(cls, source: TraceSource, cache_dir: str | Path | None = None) -> MeanPyramid | None:
-        """The cached mean pyramid of ``source``, or None when there is no complete, matching one."""
+    def open(cls, source: TraceSource, cache_dir: str | Path | None = None, shared: bool = True
+             ) -> MeanPyramid | None:
+        """The cached mean pyramid of ``source``, or None when there is no complete, matching one.
+
+        This machine's cache first; then, when ``shared``, a current entry of the recording's
+        shared caches, read lazily (:func:`~loupe_tui.io.remote.shared_pyramid.find_shared_levels`)."""
+        pyr = cls._open_local(source, cache_dir)
+        if pyr is None and shared:
+            found = find_shared_levels(source, lambda fp: (mean_cache_key(fp), shared_mean_meta(source, fp)))
+            if found is not None:
+                sums = [rows[0] for rows in found.levels]
+                counts = [rows[1] for rows in found.levels] if len(found.levels[0]) > 1 else None
+                pyr = cls(source, found.bins, sums, counts, shared=found)
+        return pyr
+
+    @classmethod
+    def _open_local(cls, source: TraceSource, cache_dir: str | Path | None = None) -> MeanPyramid | None:
         path = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / mean_cache_key(source.fingerprint)
         try:
             meta = json.loads((path / "meta.json").read_text())
@@ -173,7 +209,7 @@ class MeanPyramid:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
             raise
-        pyr = cls.open(source, root)
+        pyr = cls.open(source, root, shared=False)
         if pyr is None:
             raise file_error(DataFileError, root, "mean pyramid unreadable right after it was built")
         return pyr
@@ -184,7 +220,24 @@ class MeanPyramid:
 
         Costs O(n_px * channels): at most 8 bins per column of the chosen
         level, or at most ``4 * n_px`` samples per channel read from the source.
+
+        A shared level (or a recording at a URL) that cannot be read gives NaN columns and
+        says why in :attr:`problem`, as :meth:`Pyramid.window <loupe_tui.io.pyramid.Pyramid.window>` does.
         """
+        try:
+            out = self._window(t0, t1, n_px, channels)
+        except DataFileError as exc:
+            if not self._remote:
+                raise
+            self.problem = str(exc)
+            n_rows = len(np.atleast_1d(np.arange(self.source.n_channels)[channels if channels is not None
+                                                                         else slice(None)]))
+            edges = column_starts(self.source.time, column_borders(t0, t1, n_px))
+            return MeanWindow(np.full((n_rows, int(n_px)), np.nan, np.float32), edges, -1, 1)
+        self.problem = ""
+        return out
+
+    def _window(self, t0: float, t1: float, n_px: int, channels) -> MeanWindow:
         ax = self.source.time
         tcols = column_borders(t0, t1, n_px)
         starts = column_starts(ax, tcols)
@@ -200,6 +253,12 @@ class MeanPyramid:
         b, nb = self.bins[k], self.sums[k].shape[1]
         e = np.where(starts >= ax.n, nb, (starts + b // 2) // b).astype(np.int64)
         mean = np.empty((len(chans), n_px), np.float32)
+        if self._lazy[k] is not None:     # a shared level: read (or find cached) just these bins
+            block = np.ascontiguousarray(self._lazy[k].bins(int(e[0]), int(e[-1])))
+            counts = block[1] if self.counts is not None else _NO_COUNTS
+            # bins from e[0] on: shift the borders and the recording's end with them
+            binned_means(block[0], counts, chans.astype(np.int64), e - e[0], b, ax.n - int(e[0]) * b, mean)
+            return MeanWindow(mean, np.minimum(e * b, ax.n), k, b)
         counts = self.counts[k] if self.counts is not None else _NO_COUNTS
         binned_means(self.sums[k], counts, chans.astype(np.int64), e, b, ax.n, mean)
         return MeanWindow(mean, np.minimum(e * b, ax.n), k, b)

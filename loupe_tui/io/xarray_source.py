@@ -280,7 +280,9 @@ class XarraySource:
         t = self.time
         h.update(repr((da.name, self._dims, self._shape, str(da.dtype), t.n, t.t0, t.fs)).encode())
         h.update(self._order.tobytes())
-        for name, coord in da.coords.items():
+        # by name: a store's coordinates come in no fixed order (zarr keeps them as a set), and the
+        # identity must not change from one open to the next
+        for name, coord in sorted(da.coords.items(), key=lambda item: str(item[0])):
             if TIME not in coord.dims:
                 h.update(repr((name, np.asarray(coord.values).tolist())).encode())
         if t.times is not None:

@@ -5,7 +5,9 @@ is faster on one machine. A cache in object storage cannot be mapped, so there e
 a zarr array ``(2, n_channels, n_bins)`` float32 in chunks of all channels and
 :func:`chunk_bins` bins (about 4 MiB, uncompressed: minima and maxima of signals barely
 compress and decoding would cost more than the bytes). A 30 s page of 16 channels at 1 kHz
-reads one or two chunks of level 0 (131 s each).
+reads one or two chunks of level 0 (131 s each). A heatmap's mean pyramid
+(:mod:`loupe_tui.io.mean_pyramid`) is kept the same way, its levels ``(1 or 2, n_channels,
+n_bins)``: the sums, and the counts when the source has NaN (``meta.json`` says ``rows``).
 
 Opening (:func:`open_shared_levels`) reads ``meta.json`` and every level of at most
 :data:`EAGER_BYTES` whole (the overview, the robust Y ranges and the dense view's
@@ -62,7 +64,7 @@ def is_current(root: SharedRoot, key: str, expected: Mapping) -> bool:
 
 
 def publish_pyramid(local_dir: Path, root: SharedRoot, key: str, meta_overrides: Mapping | None = None) -> dict:
-    """Copy a local pyramid (``meta.json`` + ``levelKK.npy``) into ``<root>/pyramids/<key>/``.
+    """Copy a local min/max pyramid (``meta.json`` + ``levelKK.npy``) into ``<root>/pyramids/<key>/``.
 
     The levels are written first, ``meta.json`` (with ``meta_overrides``: the content
     fingerprint in place of this machine's) last, so an upload cut short is never used.
@@ -70,26 +72,51 @@ def publish_pyramid(local_dir: Path, root: SharedRoot, key: str, meta_overrides:
     """
     import json
 
-    import zarr
-
     meta = {**json.loads((local_dir / "meta.json").read_text()), **(meta_overrides or {})}
-    n_ch = int(meta["n_channels"])
-    cb = chunk_bins(n_ch)
+    levels = []
     for k in range(len(meta["bins"])):
         level = np.load(local_dir / f"{level_name(k)}.npy", mmap_mode="r")
+        levels.append((level[0], level[1]))
+    return publish_levels(levels, root, key, meta)
+
+
+def publish_mean_pyramid(local_dir: Path, root: SharedRoot, key: str, meta_overrides: Mapping | None = None) -> dict:
+    """Copy a local mean pyramid (:mod:`loupe_tui.io.mean_pyramid`: ``meta.json``, ``sumsKK.npy``
+    and, when the source has NaN, ``countsKK.npy``) into ``<root>/pyramids/<key>/``: each level
+    one zarr array ``(rows, n_channels, n_bins)``, row 0 the sums, row 1 the counts."""
+    import json
+
+    meta = {**json.loads((local_dir / "meta.json").read_text()), **(meta_overrides or {})}
+    names = ("sums", "counts") if meta.get("counts") else ("sums",)
+    levels = [tuple(np.load(local_dir / f"{name}{k:02d}.npy", mmap_mode="r") for name in names)
+              for k in range(len(meta["bins"]))]
+    return publish_levels(levels, root, key, meta)
+
+
+def publish_levels(levels: list[tuple], root: SharedRoot, key: str, meta: Mapping) -> dict:
+    """Write ``levels`` (per level, its rows: ``(n_channels, n_bins)`` arrays, memory-mapped is
+    best) as zarr arrays ``(rows, n_channels, n_bins)`` under ``<root>/pyramids/<key>/``, then
+    ``meta`` (with ``storage``, ``chunk_bins`` and ``rows`` added) last. Returns the meta written."""
+    import zarr
+
+    n_ch = int(meta["n_channels"])
+    cb = chunk_bins(n_ch)
+    rows = len(levels[0]) if levels else 2
+    for k, parts in enumerate(levels):
         url = root.child("pyramids", key, level_name(k))
+        shape = (len(parts), *parts[0].shape)
         try:
             arr = zarr.create_array(store=zarr_store(url, root.storage_options, read_only=False),
-                                    shape=level.shape, chunks=(2, n_ch, cb), dtype="float32",
+                                    shape=shape, chunks=(len(parts), n_ch, cb), dtype="float32",
                                     compressors=None, fill_value=np.nan, overwrite=True)
             step = cb * WRITE_CHUNKS
-            for b0 in range(0, level.shape[2], step):
-                arr[:, :, b0:b0 + step] = np.ascontiguousarray(level[:, :, b0:b0 + step])
+            for b0 in range(0, shape[2], step):
+                arr[:, :, b0:b0 + step] = np.stack([np.asarray(p[:, b0:b0 + step]) for p in parts])
         except DataFileError:
             raise
         except Exception as exc:
             raise remote_error(url, exc, "cannot write the shared pyramid") from exc
-    shared = {**meta, "storage": "zarr", "chunk_bins": cb}
+    shared = {**meta, "storage": "zarr", "chunk_bins": cb, "rows": rows}
     try:
         root.write_meta(shared, "pyramids", key)
     except Exception as exc:
@@ -100,7 +127,8 @@ def publish_pyramid(local_dir: Path, root: SharedRoot, key: str, meta_overrides:
 # ------------------------------------------------------------------ reading
 @dataclass
 class SharedLevels:
-    """What :func:`open_shared_levels` found: where, and each level's ``(lo, hi)``.
+    """What :func:`open_shared_levels` found: where, and each level's rows (``(lo, hi)`` of a
+    min/max pyramid; ``(sums,)`` or ``(sums, counts)`` of a mean pyramid).
 
     ``levels[k]`` are numpy arrays for small levels, :class:`LevelHalf` views for large
     ones (``lazy[k]`` is then their :class:`ZarrLevel`, else None).
@@ -152,19 +180,19 @@ def open_shared_levels(root: SharedRoot, key: str, expected: Mapping) -> SharedL
     if meta is None or meta.get("storage") != "zarr" or any(meta.get(k) != v for k, v in expected.items()):
         return None
     cache = ChunkCache(CACHE_BYTES)
-    n_ch, n = int(meta["n_channels"]), int(meta["n_samples"])
+    n_ch, n, rows = int(meta["n_channels"]), int(meta["n_samples"]), int(meta.get("rows", 2))
 
     async def level(k: int):
         arr = await za.open_array(store=zarr_store(root.child("pyramids", key, level_name(k)),
                                                    root.storage_options), mode="r")
-        if tuple(arr.shape) != (2, n_ch, -(-n // int(meta["bins"][k]))) or arr.dtype != np.float32:
+        if tuple(arr.shape) != (rows, n_ch, -(-n // int(meta["bins"][k]))) or arr.dtype != np.float32:
             raise ValueError(f"{level_name(k)}: shape {arr.shape} {arr.dtype}")
         if arr.nbytes > EAGER_BYTES:
             z = ZarrLevel(zarr.Array(arr), f"{url}/{level_name(k)}", cache)
-            return (LevelHalf(z, 0), LevelHalf(z, 1)), z
+            return tuple(LevelHalf(z, r) for r in range(rows)), z
         whole = np.asarray(await arr.getitem(...))
         whole.flags.writeable = False
-        return (whole[0], whole[1]), None
+        return tuple(whole[r] for r in range(rows)), None
 
     async def every_level():
         return await asyncio.gather(*(level(k) for k in range(len(meta["bins"]))))
@@ -216,7 +244,7 @@ class ZarrLevel:
         return -(-self.shape[2] // self.chunk)
 
     def bins(self, b0: int, b1: int, prefetch: bool = True) -> np.ndarray:
-        """float32 ``(2, n_channels, b1 - b0)``: the min and max of bins ``[b0, b1)``.
+        """float32 ``(rows, n_channels, b1 - b0)``: the rows (min and max) of bins ``[b0, b1)``.
 
         Raises
         ------
@@ -225,7 +253,7 @@ class ZarrLevel:
         """
         b0, b1 = max(0, int(b0)), min(self.shape[2], int(b1))
         if b1 <= b0:
-            return np.empty((2, self.shape[1], 0), np.float32)
+            return np.empty((self.shape[0], self.shape[1], 0), np.float32)
         c0, c1 = b0 // self.chunk, (b1 - 1) // self.chunk + 1
         parts = self.chunks(c0, c1)
         if prefetch:
@@ -258,7 +286,7 @@ class ZarrLevel:
 
 
 class LevelHalf:
-    """The minima (``half`` 0) or maxima (1) of a :class:`ZarrLevel`, as a read-only
+    """One row of a :class:`ZarrLevel` (the minima, ``half`` 0, or maxima, 1), as a read-only
     ``(n_channels, n_bins)`` array-like: indexing reads only the bins it covers."""
 
     dtype = np.dtype(np.float32)

@@ -90,6 +90,13 @@ def write_sidecar(path: str | Path, suggestions: Suggestions, key: SidecarKey) -
         The folder cannot be written (one line naming the file).
     """
     path = Path(path)
+    atomic_write_bytes(path, sidecar_bytes(suggestions, key), error=DataFileError)
+    return path
+
+
+def sidecar_bytes(suggestions: Suggestions, key: SidecarKey) -> bytes:
+    """The parquet file of ``suggestions`` and their ``key`` (what :func:`write_sidecar` writes;
+    shared caches keep the same file: :mod:`loupe_tui.io.remote.shared_suggest`)."""
     starts = suggestions.first + np.arange(suggestions.n_epochs) * suggestions.step_s
     meta = {"key": key.to_json(), "n_train": suggestions.n_train, "train_counts": dict(suggestions.train_counts),
             "train_seconds": suggestions.train_seconds, "made_at": suggestions.made_at}
@@ -103,8 +110,7 @@ def write_sidecar(path: str | Path, suggestions: Suggestions, key: SidecarKey) -
     }).replace_schema_metadata({META_KEY: json.dumps(meta).encode()})
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd")
-    atomic_write_bytes(path, buf.getvalue(), error=DataFileError)
-    return path
+    return buf.getvalue()
 
 
 def read_key(path: str | Path) -> SidecarKey | None:
@@ -114,8 +120,9 @@ def read_key(path: str | Path) -> SidecarKey | None:
     return None if meta is None else meta[0]
 
 
-def read_sidecar(path: str | Path) -> tuple[SidecarKey, Suggestions] | None:
-    """The key and suggestions of the sidecar at ``path``, or None if missing or unreadable."""
+def read_sidecar(path) -> tuple[SidecarKey, Suggestions] | None:
+    """The key and suggestions of the sidecar at ``path`` (or in a binary file object), or None
+    if missing or unreadable."""
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException):
@@ -185,5 +192,5 @@ def _meta(get) -> tuple[SidecarKey, dict] | None:
     return (key, meta) if key.format == FORMAT_VERSION else None
 
 
-__all__ = ["SUFFIX", "SidecarKey", "read_key", "read_sidecar", "sidecar_path", "suggestions_for",
+__all__ = ["SUFFIX", "SidecarKey", "read_key", "read_sidecar", "sidecar_bytes", "sidecar_path", "suggestions_for",
            "write_sidecar"]
