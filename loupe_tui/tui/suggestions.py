@@ -142,6 +142,7 @@ class SuggestionReview:
         self.blind = bool(screen.context.blind)
         self.method = screen.context.suggest       # "classifier", "yasa" or "off"
         self._views: list = []
+        self.shared = False                        # self.current came from a shared cache (prepare --suggest)
         self._revealed: tuple | None = None        # ((first, step, n), mask), dropped at every label edit
         self._compare_codes: dict = {}             # (i, grid) -> (codes, states) of compare file i
         self._resend = None                        # the pending blind-mode resend timer
@@ -158,7 +159,7 @@ class SuggestionReview:
     def start(self, views: list) -> None:
         """The spectral views are open: compute the features in a thread, then (re)start the trainer."""
         self.close()
-        self.current, self._said_problem, self._announced = None, False, False
+        self.current, self._said_problem, self._announced, self.shared = None, False, False, False
         self._views = list(views)
         if self.method == "off":
             return
@@ -169,11 +170,20 @@ class SuggestionReview:
         emg = next((v.emg for v in views if v.emg is not None), None)
         if spec is None and emg is None:
             return
-        self.screen.run_worker(partial(self._features, spec, emg), name="suggestion features",
+        source = self._source()
+        states = suggestable_states(self.screen.states.states)
+        self.screen.run_worker(partial(self._features, spec, emg, source, states), name="suggestion features",
                                group="suggestions", thread=True, exclusive=True)
 
-    def _features(self, spec, emg) -> None:
+    def _source(self):
+        spectral = self.screen.context.spectral
+        return spectral[0].source if spectral else None
+
+    def _features(self, spec, emg, source=None, states=()) -> None:
         post = poster(self.screen.app, get_current_worker())
+        shared = self._shared(source, spec, emg, states=states or None, method="classifier")
+        if shared is not None:      # prepared for the lab (loupe-tui prepare --suggest): shown until ours come
+            post(self._shared_ready, shared)
         try:
             features = epoch_features(spec, emg)
         except Exception as exc:  # noqa: BLE001 - no suggestions, scoring goes on; said in one line
@@ -252,14 +262,20 @@ class SuggestionReview:
                           f"(Ctrl+E sets it)")
             return
         eog = self.screen.context.suggest_eog
-        self.screen.run_worker(partial(self._yasa, eeg, eog, emg), name="YASA staging", group="suggestions",
-                               thread=True, exclusive=True)
+        views = self._views[0] if self._views else None
+        spec, emg_view = (views.spectrogram, views.emg) if views is not None else (None, None)
+        self.screen.run_worker(partial(self._yasa, eeg, eog, emg, self._source(), spec, emg_view),
+                               name="YASA staging", group="suggestions", thread=True, exclusive=True)
 
-    def _yasa(self, eeg: str, eog: str | None, emg: str | None) -> None:
+    def _yasa(self, eeg: str, eog: str | None, emg: str | None, source=None, spec=None, emg_view=None) -> None:
         from loupe_tui.io.suggest.yasa_staging import stage
         from loupe_tui.prepare_suggest import yasa_channels
 
         post = poster(self.screen.app, get_current_worker())
+        shared = self._shared(source, spec, emg_view, method="yasa", yasa_channels=(eeg, eog, emg))
+        if shared is not None:      # staged once for the lab by loupe-tui prepare --suggest-method yasa
+            post(self._shared_ready, shared)
+            return
         notes: list[str] = []
         try:
             channels = yasa_channels(self.screen.context.configs, eeg, eog, emg,
@@ -282,6 +298,28 @@ class SuggestionReview:
             said += f"; the keymap has no {', '.join(missing)} (accepting writes them as they are)"
         self._say("; ".join([said, *notes]), "ok")
         self._announced = True
+
+    @staticmethod
+    def _shared(source, spec, emg, **kw):
+        """Current suggestions from a shared cache (``loupe-tui prepare --suggest``), or None; a shared
+        cache that cannot be read is no reason to stop (the app's own come anyway)."""
+        from loupe_tui.io.remote.shared_suggest import find_shared_suggestions
+
+        try:
+            return find_shared_suggestions(source, spec, emg, **kw)
+        except Exception:  # noqa: BLE001 - the network or a broken entry: suggestions are made here instead
+            return None
+
+    def _shared_ready(self, made: Suggestions) -> None:
+        if self.current is not None:
+            return                  # this scoring's own came first (trained, or its sidecar)
+        self.current, self.problem = made, None
+        self.shared = True
+        self.screen.show_suggestions()
+        self._announced = True
+        what = "YASA staging" if made.model.startswith("YASA") else f"trained on {made.n_train:,} epochs of the lab"
+        self._say(f"suggestions ready from the shared cache ({what}, prepared); "
+                  f"{self.key_name('suggest.accept')} accepts one", "ok")
 
     def _from_thread(self, fn, arg) -> None:
         """The trainer's callbacks run on its thread: hand them to the app's."""
@@ -312,7 +350,7 @@ class SuggestionReview:
     def _published(self, made: Suggestions) -> None:
         if self.trainer is None:
             return
-        self.current, self.problem, self._said_problem = made, None, False
+        self.current, self.problem, self._said_problem, self.shared = made, None, False, False
         self.screen.show_suggestions()
         if not self._announced:
             self._announced = True
@@ -325,6 +363,8 @@ class SuggestionReview:
                           f"{self.key_name('suggest.accept_window')} the window", "ok")
 
     def _problem(self, message: str) -> None:
+        if self.shared and message.startswith("not enough scored epochs"):
+            return                          # the shared suggestions stay until this scoring can train
         self.problem = message
         if message.startswith("not enough scored epochs"):
             if self._said_problem:

@@ -130,11 +130,21 @@ def test_the_app_opens_views_whose_shared_suggestions_are_found(s3, scored, tmp_
                     break
             assert spectral.opened and spectral.views
             v = spectral.views[0]
-            return await asyncio.to_thread(find_shared_suggestions, spectral.configs[0].source, v.spectrogram,
-                                           v.emg, app.screen.states.states)
+            found = await asyncio.to_thread(find_shared_suggestions, spectral.configs[0].source, v.spectrogram,
+                                            v.emg, app.screen.states.states)
+            review = app.screen.suggestions          # and the app shows them, with nothing scored here
+            for _ in range(500):
+                await pilot.pause(0.02)
+                if review.current is not None:
+                    break
+            shown = review.current
+            assert review.shared and "from the shared cache" in app.screen.status_bar.message
+            assert len(app.screen.session.labels) == 0 and review.trainer.trainings == 0
+            return found, shown
 
-    made = asyncio.run(opened())
+    made, shown = asyncio.run(opened())
     assert made is not None and made.n_train == 148 and made.n_epochs == 150
+    assert shown is not None and shown.n_train == 148 and shown.codes.tolist() == made.codes.tolist()
 
 
 @pytest.mark.parametrize("broken", ["missing", "raises"])
