@@ -16,7 +16,7 @@ from typing import Any
 
 from loupe_tui.errors import LoupeConfigError
 
-__all__ = ["view", "make_app", "make_context", "open_labels"]
+__all__ = ["view", "make_app", "make_context", "open_labels", "adopt_shared_spectral"]
 
 
 def view(configs, videos=None, interval_labels=None, interval_label_schema=None,
@@ -153,6 +153,7 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
     items = validate_view_configs(configs)
     spectral = [c for c in items if isinstance(c, SpectrogramConfig)]
     items = [c for c in items if not isinstance(c, SpectrogramConfig)]
+    adopt_shared_spectral(items + spectral, cache_dir)
     vids = validate_videos(videos)
     if global_events is not None and not isinstance(global_events, GlobalEventsConfig):
         raise LoupeConfigError(f"global_events: must be a GlobalEventsConfig, got {type(global_events).__name__}")
@@ -208,6 +209,23 @@ def make_context(configs, videos=None, interval_labels=None, interval_label_sche
                          window_size=window_size, graphics=graphics,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
                          notes=notes, compare=compare, blind=blind, suggest=suggest, suggest_eog=suggest_eog)
+
+
+def adopt_shared_spectral(configs, cache_dir=None) -> int:
+    """Copy the spectral entries that ``loupe-tui prepare`` shared for the recordings of ``configs``
+    (TraceConfigs, SpectrogramConfigs) into this machine's cache, before the views open, so they
+    find them as if built here (:func:`~loupe_tui.io.remote.shared_spectral.adopt_shared`; pyramids
+    are read from a shared cache in place). :func:`make_context` calls it, so ``view()``,
+    ``loupe-tui open`` and ``snapshot`` all do. Returns how many entries were copied."""
+    from loupe_tui.config import SpectrogramConfig, TraceConfig
+    from loupe_tui.io.remote.shared_spectral import adopt_shared
+
+    sources = {}
+    for c in configs:
+        src = c.source() if isinstance(c, TraceConfig) else c.source if isinstance(c, SpectrogramConfig) else None
+        if src is not None and getattr(src, "origin", None):
+            sources.setdefault((src.origin, id(src.data_array), tuple(src.names)), src)   # each selection once
+    return adopt_shared(list(sources.values()), cache_dir)
 
 
 def open_compare_labels(values, schema=None) -> list:

@@ -4,8 +4,10 @@ The GL window opens the same files as the terminal app (bulk data never
 crosses the link). :func:`describe_array` turns a (lazy) DataArray into
 ``{"path", "group", "variable", "isel"}``: the file (or URL, with its
 ``storage_options``) it was opened from and the positions selected from the stored
-variable. Arrays that are not a plain
-selection of a zarr/netCDF variable (in memory, computed, renamed) are
+variable. A rate group of an EDF/BDF file is ``{"path", "variable": its name, "edf": its
+signals, "isel"}``: the window reads the file itself, a remote one in ranged requests of the
+records a window needs, as the terminal does. Arrays that are not a plain
+selection of a zarr/netCDF variable or an EDF group (in memory, computed, renamed) are
 written once to the session cache as zarr and described by that copy.
 :func:`open_array` is the inverse. Irregular time axes and small arrays
 (sample markers, events) are saved as ``.npy``/``.npz`` by content hash.
@@ -56,8 +58,12 @@ def describe_array(da: xr.DataArray, cache_dir: str | Path) -> dict[str, Any]:
 
 def open_array(desc: dict[str, Any]) -> xr.DataArray:
     """Open what :func:`describe_array` described (lazily, no sample is read)."""
-    da = _select(open_variable(desc["path"], group=desc.get("group"), variable=desc.get("variable"),
-                               storage_options=desc.get("storage_options")), desc)
+    if desc.get("edf") is not None:
+        full = _open_edf_group(desc)
+    else:
+        full = open_variable(desc["path"], group=desc.get("group"), variable=desc.get("variable"),
+                             storage_options=desc.get("storage_options"))
+    da = _select(full, desc)
     if desc.get("name") is not None:
         da = da.rename(desc["name"])
     return da
@@ -77,7 +83,7 @@ def file_origin(da: xr.DataArray) -> dict[str, Any] | None:
         found = _walk_backend(da)
         if found is None:
             return None
-        path, group, variable, stored_dims, shape, key = found
+        path, group, variable, stored_dims, shape, key, edf = found
         if len(key) != len(stored_dims) or da.name != variable:
             return None
         kept, sizes = [], {}
@@ -91,6 +97,8 @@ def file_origin(da: xr.DataArray) -> dict[str, Any] | None:
         isel = {str(d): _json_selector(k) for d, k in zip(stored_dims, key) if not _is_full(k)}
         desc = {"path": path if is_url(path) else str(Path(path).resolve()), "group": group, "variable": variable,
                 "isel": isel, "dims": [str(d) for d in da.dims]}
+        if edf is not None:
+            desc["edf"] = edf
         if is_url(path):   # the GL window reaches the store as the app did
             desc["storage_options"] = dict(da.encoding.get(STORAGE_OPTIONS_KEY) or {})
         return desc
@@ -105,14 +113,33 @@ def _select(full: xr.DataArray, desc: dict[str, Any]) -> xr.DataArray:
     return da.transpose(*dims) if tuple(da.dims) != dims else da
 
 
-def _walk_backend(da: xr.DataArray) -> tuple[str, str | None, str, tuple, tuple, tuple] | None:
-    """``(path, group, variable, stored dims, stored shape, key)`` of a lazily opened variable."""
+def _open_edf_group(desc: dict[str, Any]) -> xr.DataArray:
+    from loupe_tui.io.edf.recording import open_group
+
+    if is_url(desc["path"]):
+        from loupe_tui.io.remote.files import open_edf_group_url
+
+        return open_edf_group_url(desc["path"], desc["edf"], desc["variable"], desc.get("storage_options"))
+    return open_group(desc["path"], desc["edf"], desc["variable"])
+
+
+def _walk_backend(da: xr.DataArray) -> tuple[str, str | None, str, tuple, tuple, tuple, list | None] | None:
+    """``(path, group, variable, stored dims, stored shape, key, EDF signals or None)`` of a lazily
+    opened variable."""
+    from loupe_tui.io.edf.recording import EdfGroupArray
+
     found = backend_array(da)
     if found is None:
         return None
     x, key = found
     name = type(x).__name__
-    if name == "ZarrArrayWrapper":
+    edf = None
+    if isinstance(x, EdfGroupArray):
+        path, group, variable, dims = x.file_name, None, str(da.name), ("channel", "time")
+        edf = x.signals()
+        if not is_url(path) and not os.path.isfile(path):    # opened from a file object: not reopenable
+            return None
+    elif name == "ZarrArrayWrapper":
         arr = x._array  # the zarr.Array: its path is "<group>/<variable>"
         root = getattr(arr.store, "root", None)
         if root is None and hasattr(arr.store, "fs"):        # a store read through fsspec: its URL
@@ -132,7 +159,7 @@ def _walk_backend(da: xr.DataArray) -> tuple[str, str | None, str, tuple, tuple,
     shape = tuple(int(n) for n in x.shape)
     if key is None:
         key = tuple(slice(None) for _ in shape)
-    return path, (group or None), variable, tuple(str(d) for d in dims), shape, key
+    return path, (group or None), variable, tuple(str(d) for d in dims), shape, key, edf
 
 
 def _is_full(k) -> bool:

@@ -145,7 +145,6 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
         configs = data_configs(url or data, args.group, args.variable, mode, options)
     configs += heatmap_configs(url or data, args.heatmap, args.heatmap_split, args.heatmap_order, args.cmap,
                                options)
-    adopt_shared_caches(configs, getattr(args, "cache_dir", None))
     if args.raster:
         configs.append(RasterConfig.from_parquet(args.raster, time_col="time", order_by=args.raster_by))
     if getattr(args, "spectrogram", None) or getattr(args, "emg", None):
@@ -163,8 +162,9 @@ def build_sources(args: argparse.Namespace, *, mode: str | None = None) -> Sourc
     labels = Path(args.labels).expanduser() if args.labels else data.with_name(data.stem + ".labels.csv")
     if url and not args.labels:
         labels = remote_labels(url)
-    if edf is not None and not args.labels and not url and edf_has_stages(edf) and not labels_exist(labels):
-        labels = data       # its own hypnogram: read-only, saves go to the usual sibling
+    if edf is not None and not args.labels and edf_has_stages(edf) and not labels_exist(labels):
+        # its own hypnogram: read-only, saves go to the usual sibling (a URL's: in its labels folder)
+        labels = remote_stage_source(url, edf) if url else data
     return Sources(data, configs, video_configs(args.video), events, labels, bool(args.labels),
                    label_schema(labels, args.schema), warnings=list(edf.warnings) if edf else [],
                    start=edf.start if edf else None, url=url)
@@ -179,13 +179,11 @@ def remote_labels(url: str) -> Path:
     return path
 
 
-def adopt_shared_caches(configs: list, cache_dir) -> None:
-    """Copy the spectral entries that ``loupe-tui prepare`` shared for these recordings into this
-    machine's cache before the views open (pyramids are read from a shared cache in place)."""
-    from loupe_tui.config import TraceConfig
-    from loupe_tui.io.remote.shared_spectral import adopt_shared
+def remote_stage_source(url: str, edf) -> Path:
+    """The local copy of a remote EDF's annotations that its own stages are read from as labels."""
+    from loupe_tui.io.remote.labels import stage_source
 
-    adopt_shared([c.source() for c in configs if isinstance(c, TraceConfig)], cache_dir)
+    return stage_source(url, edf.file.annotations_only())
 
 
 def edf_input(path: Path) -> bool:

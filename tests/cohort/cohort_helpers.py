@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import urllib.request
+from collections import Counter
 
 import numpy as np
 import xarray as xr
@@ -20,6 +22,11 @@ class S3Server:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)      # no line per request in the test log
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
+        self.served = Counter()          # bytes of response bodies by object key ("bucket/key")
+        self.requests = Counter()        # requests by object key
+        self._lock = threading.Lock()
+        wsgi = self._server._server
+        wsgi.app = _Counting(wsgi.app, self)
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
         self.options = {"endpoint_url": self.endpoint}
@@ -30,6 +37,16 @@ class S3Server:
         """Empty: no bucket (moto keeps its buckets in the process, across servers)."""
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")).close()
 
+    def clear_counts(self) -> None:
+        with self._lock:
+            self.served.clear()
+            self.requests.clear()
+
+    def count(self, key: str, n: int, request: bool) -> None:
+        with self._lock:
+            self.served[key] += n
+            self.requests[key] += int(request)
+
     def fs(self):
         from loupe_tui.io.remote.urls import filesystem
 
@@ -39,6 +56,21 @@ class S3Server:
         if self.running:
             self._server.stop()
             self.running = False
+
+
+class _Counting:
+    """WSGI middleware: counts the bytes the server sends back per object (what clients really read,
+    whichever process they run in)."""
+
+    def __init__(self, app, server: S3Server):
+        self.app, self.server = app, server
+
+    def __call__(self, environ, start_response):
+        key = environ.get("PATH_INFO", "").lstrip("/")
+        self.server.count(key, 0, True)
+        for chunk in self.app(environ, start_response):
+            self.server.count(key, len(chunk), False)
+            yield chunk
 
 
 def recording(seconds: float = 600.0, n_ch: int = 2, seed: int = 0, fs: float = FS) -> xr.DataArray:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from cohort_helpers import recording, write_recording
+from loupe_tui.api import make_context
 from loupe_tui.cli import build_parser
 from loupe_tui.commands import open as open_cmd
 from loupe_tui.config import TraceConfig
@@ -91,6 +92,7 @@ def test_prepared_bucket_opens_from_a_second_cache_without_a_build(s3, tmp_path,
     # a second machine: an empty cache of its own
     monkeypatch.setenv("LOUPE_TUI_CACHE", str(tmp_path / "second"))
     kw = open_cmd.build_view_args(open_args("s3://lab/m03.zarr", s3, "--spectrogram", "EEG", "--emg", "EMG"))
+    make_context(**kw, **open_cmd.CLI_CONTEXT).labels.close()     # what open does before the app starts
     src = kw["configs"][0].source()
     said = []
     pyr = Pyramid.open_or_build(src, progress=lambda f, m: said.append(m))
@@ -103,7 +105,7 @@ def test_prepared_bucket_opens_from_a_second_cache_without_a_build(s3, tmp_path,
         assert a.level == b.level
         np.testing.assert_array_equal(a.lo, b.lo)
         np.testing.assert_array_equal(a.hi, b.hi)
-    # the spectral entries were adopted when the sources were built: the views open without a build
+    # the spectral entries were adopted by make_context: the views open without a build
     adopted = {p: p.stat().st_mtime_ns for p in (tmp_path / "second" / "pyramids" / "spectral").glob("*/meta.json")}
     assert len(adopted) == 2
     views = kw["configs"][-1].open(4.0)

@@ -87,6 +87,7 @@ class EdfFile:
             first = _read_at(self._fh, 0, 256)
             head = first + _read_at(self._fh, 256, header_length(first) - 256)
             self.header: EdfHeader = parse_header(head, size)
+            self._head = head
         except BaseException:
             self.close()
             raise
@@ -176,10 +177,15 @@ class EdfFile:
 
     # -- annotations and time ------------------------------------------------------------------------
     def _annotation_block(self, sig: Signal) -> np.ndarray:
-        """The annotation signal's bytes of every record, ``(n_records, bytes)`` uint8."""
+        """The annotation signal's bytes of every record, ``(n_records, bytes)`` uint8.
+
+        A file at a URL reads them with ``read_strided`` (:class:`~loupe_tui.io.remote.files.RemoteFile`:
+        the slices alone, or whole records when they are small, remembered on this machine)."""
         h = self.header
         nb = sig.samples_per_record * h.sample_bytes
         start = sig.offset * h.sample_bytes
+        if self._mm is None and hasattr(self._fh, "read_strided"):
+            return self._fh.read_strided(h.header_bytes + start, h.record_bytes, nb, h.n_records)
         out = np.empty((h.n_records, nb), np.uint8)
         step = max(1, (64 << 20) // max(h.record_bytes, 1))
         for r0 in range(0, h.n_records, step):
@@ -239,6 +245,25 @@ class EdfFile:
         if self._annotations is None:
             self._scan_annotations()
         return sorted(self._annotations, key=lambda a: a.onset)
+
+    def annotations_only(self) -> bytes:
+        """An EDF+/BDF+ file of this file's header and annotation signals alone (no samples): what a
+        labels reader needs of it, a small fraction of the file. Raises ValueError when it has none."""
+        h = self.header
+        anns = h.annotation_signals
+        if not anns:
+            raise ValueError(f"{self.name}: has no annotation signals")
+        ns = len(h.signals)
+        fields = [(16, "label"), (80, "transducer"), (8, "unit"), (8, "pmin"), (8, "pmax"), (8, "dmin"), (8, "dmax"),
+                  (80, "prefilter"), (8, "samples"), (32, "reserved")]
+        head, at = bytearray(self._head[:256]), 256
+        for width, _ in fields:
+            head += b"".join(self._head[at + s.index * width:at + (s.index + 1) * width] for s in anns)
+            at += width * ns
+        head[184:192] = f"{256 * (len(anns) + 1):<8d}".encode()
+        head[252:256] = f"{len(anns):<4d}".encode()
+        blocks = [self._annotation_block(s) for s in anns]
+        return bytes(head) + np.concatenate(blocks, axis=1).tobytes()
 
     def time_axis(self, sig: Signal) -> TimeAxis:
         return self.layout.axis(sig.samples_per_record, sig.rate)

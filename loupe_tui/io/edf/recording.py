@@ -51,8 +51,11 @@ class Channel:
         return self.plus.unit
 
 
-class _GroupArray(BackendArray):
-    """``(channel, time)`` float32 samples of one rate group, read from the records on demand."""
+class EdfGroupArray(BackendArray):
+    """``(channel, time)`` float32 samples of one rate group, read from the records on demand.
+
+    :meth:`signals` says which of the file's signals it holds, so that another process can open
+    the same group (:func:`open_group`; the GL window does, through the session spec)."""
 
     def __init__(self, edf: EdfFile, channels: list[Channel]):
         self.edf = edf
@@ -63,6 +66,15 @@ class _GroupArray(BackendArray):
 
     def __getitem__(self, key):
         return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.OUTER, self._read)
+
+    @property
+    def file_name(self) -> str:
+        """The path or URL the file was opened from."""
+        return self.edf.name
+
+    def signals(self) -> list[list]:
+        """``[[plus, minus or None, label], ...]``: each channel's signal indices in the file's header."""
+        return [[c.plus.index, None if c.minus is None else c.minus.index, c.label] for c in self.channels]
 
     def _read(self, key) -> np.ndarray:
         # xarray hands an OUTER backend ints, 1-D int arrays and slices with a positive step
@@ -253,9 +265,42 @@ def _build(edf: EdfFile, where: str, channels, derive, split_units: bool) -> Edf
     return EdfRecording(path=where, file=edf, groups=arrays, annotations=anns, warnings=list(edf.warnings))
 
 
+def open_group(source: str | os.PathLike | BinaryIO, signals: Sequence[Sequence], group: str,
+               name: str | None = None) -> xr.DataArray:
+    """The rate group ``group`` of the EDF/BDF ``source`` holding ``signals`` (what
+    :meth:`EdfGroupArray.signals` said), opened lazily as :func:`read_edf` opens it, without its checks
+    (the process that opened the file first has made them).
+
+    Raises
+    ------
+    DataFileError
+        The file cannot be read, or no longer has those signals.
+    """
+    where = name or (str(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "EDF"))
+    try:
+        edf = EdfFile(source, name=where)
+    except HeaderProblem as exc:
+        raise DataFileError(f"{where}: {exc}") from None
+    except OSError as exc:
+        raise DataFileError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    sigs = edf.header.signals
+    try:
+        chans = [Channel(str(label), sigs[int(plus)], None if minus is None else sigs[int(minus)])
+                 for plus, minus, label in signals]
+        if not chans or any(c.minus is None and c.plus.label != c.label for c in chans):
+            raise IndexError
+        return _group_array(edf, chans, group, where)
+    except IndexError:
+        edf.close()
+        raise DataFileError(f"{where}: its signals are not those it was opened with (the file changed)") from None
+    except HeaderProblem as exc:
+        edf.close()
+        raise DataFileError(f"{where}: {exc}") from None
+
+
 def _group_array(edf: EdfFile, chans: list[Channel], key: str, where: str) -> xr.DataArray:
     axis = edf.time_axis(chans[0].plus)
-    data = xr.Variable(("channel", "time"), indexing.LazilyIndexedArray(_GroupArray(edf, chans)))
+    data = xr.Variable(("channel", "time"), indexing.LazilyIndexedArray(EdfGroupArray(edf, chans)))
     tvar = xr.Variable(("time",), indexing.LazilyIndexedArray(_TimeArray(axis)), attrs={"units": "s"})
     tvar.encoding[TIME_AXIS_KEY] = axis
     units = [c.unit for c in chans]
