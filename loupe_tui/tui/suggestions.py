@@ -127,6 +127,7 @@ class SuggestionReview(SuggestionSources):
         self._revealed: tuple | None = None        # ((first, step, n), mask), dropped at every label edit
         self._compare_codes: dict = {}             # (i, grid) -> (codes, states) of compare file i
         self._resend = None                        # the pending blind-mode resend timer
+        self._labels_version = 0                   # label edits so far (blind strips depend on them)
 
     @property
     def session(self):
@@ -139,6 +140,7 @@ class SuggestionReview(SuggestionSources):
     def labels_changed(self) -> None:
         """After every label edit: the trainer retrains (debounced, on its thread)."""
         self._revealed = None
+        self._labels_version += 1
         if self.trainer is not None:
             self.trainer.submit(LabelSnapshot.of(self.session.labels))
         if self.blind and self.rows_wanted():
@@ -246,6 +248,11 @@ class SuggestionReview(SuggestionSources):
             states = [labels.label_names[labels.codes[j]] if h else None for j, h in zip(i.tolist(), hit.tolist())]
             rows.append(StripRow(Path(str(name)).stem, states, np.ones(n), np.zeros(n, bool)))
         return rows
+
+    def strip_version(self) -> tuple:
+        """Everything the strips show besides the window and the colours: the suggestions, the
+        threshold, blind scoring and (only then) the labels."""
+        return (id(self.current), self.threshold, self.blind, self._labels_version if self.blind else 0)
 
     def rows_wanted(self) -> int:
         return (self.current is not None) + len(self.compare)

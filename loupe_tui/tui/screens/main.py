@@ -317,7 +317,7 @@ class MainScreen(Screen, inherit_bindings=False):
         if self.label_strip.display:
             self.label_strip.show(view, labels, colors)
         if self.suggestion_strip.display:
-            self.suggestion_strip.show(view, colors)
+            self.suggestion_strip.show(view, colors, self.suggestions.strip_version())
         self.traces.show(view, labels, colors, self.view.overlays)
         hyp = self.hypnogram
         if hyp.display:

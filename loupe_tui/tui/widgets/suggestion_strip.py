@@ -25,9 +25,17 @@ class SuggestionStrip(CachedLines):
         self._view = None
         self._colors: dict[str, tuple] = {}
         self._painter = StripPainter()
+        self._shown = None                 # what the cached rows were drawn from
 
-    def show(self, view, colors) -> None:
+    def show(self, view, colors, version=None) -> None:
+        """Draw ``view``'s window. ``version`` says what the rows depend on besides the window and the
+        colours (:meth:`SuggestionReview.strip_version`): when none of it changed (a state key without
+        blind scoring), the rows drawn stay."""
         self._view, self._colors = view, colors
+        shown = (view.t0, view.t1, dict(colors), version)
+        if version is not None and shown == self._shown:
+            return
+        self._shown = shown
         self.invalidate()
 
     def _render_all(self) -> list[Strip]:
