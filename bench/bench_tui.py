@@ -32,7 +32,10 @@ Then, with the spectral views open, the scoring suggestions' trainer
 21,600 scored epochs: ``state keypress while the model trains`` times state
 keys (handler + render) only while a training is under way (each sample is
 taken after ``SuggestionTrainer.busy`` says so; one is asked for at once when
-the last has ended), beside the same keys with the trainer idle. Goal:
+the last has ended), beside the same keys with the trainer idle. These keys
+are paced like a scorer's: each lands ``PACE_S`` after its page is on
+screen (as the paced flips above), so the window spectrogram's fine columns,
+computed in a thread after every jump, are not what is measured. Goal:
 p95 under 10 ms.
 """
 
@@ -171,23 +174,32 @@ async def _while_training(pilot, scr, reps: int, rng, render_now, n_labels: int)
             raise RuntimeError(f"no suggestions: {review.problem}")
     trainer = review.trainer
 
+    def other_state() -> str:
+        """The key of a state other than the cursor epoch's label."""
+        row = s.labels.at_time(s.epoch_bounds()[0] + 1e-3)
+        names = ("Wake", "NREM", "REM")
+        now = names.index(row.label) if row is not None and row.label in names else -1
+        return KEYS[(now + 1) % 3]
+
     async def keys(n: int, training: bool) -> tuple[list[float], int]:
         out, trainings = [], trainer.trainings
         while len(out) < n:
-            if training and not trainer.busy:
-                trainer.submit(LabelSnapshot.of(s.labels), now=True)
-                while not trainer.busy:
-                    await asyncio.sleep(0.002)
-            elif not training:
-                while trainer.busy:
-                    await asyncio.sleep(0.01)
-                await asyncio.sleep(0.02)        # the debounced retrain of the last key starts after 1 s
+            while trainer.busy:                          # each sample starts with the trainer idle
+                await asyncio.sleep(0.01)
             s.goto_epoch(int(rng.integers(0, s.n_epochs - 10)))
             scr.refresh_views(s.page(0))
             render_now()
+            await asyncio.sleep(PACE_S)                  # a scorer reads the page before scoring it
+            if training:                                 # a retraining starts (on an edit, not timed)
+                scr.press_key(other_state())
+                trainer.submit(LabelSnapshot.of(s.labels), now=True)
+                t_ask = time.monotonic()
+                while not trainer.busy and time.monotonic() - t_ask < 2.0:
+                    await asyncio.sleep(0.001)
             busy = trainer.busy
+            key = other_state()                          # always an edit: the labels change
             t = time.perf_counter()
-            scr.press_key(KEYS[len(out) % 3])
+            scr.press_key(key)
             render_now()
             ms = (time.perf_counter() - t) * 1e3
             if busy == training and trainer.busy == training:

@@ -86,7 +86,8 @@ class SuggestionSources:
         source = labels.source_path
         self.trainer = SuggestionTrainer(features, partial(self._from_thread, self._published),
                                          partial(self._from_thread, self._problem), states=states or None,
-                                         sidecar=sidecar_path(source) if source is not None else None)
+                                         sidecar=sidecar_path(source) if source is not None else None,
+                                         process=True)
         self.trainer.submit(LabelSnapshot.of(labels), now=True)
 
     # -- YASA's pretrained staging (human PSG) --------------------------------------------------

@@ -24,10 +24,18 @@ thread only, on Linux), fed with "the labels changed" notifications:
   hands them to its own thread (Textual: ``app.call_from_thread``).
 * :meth:`close` stops the thread: a training under way finishes in the
   background (scikit-learn cannot be interrupted) but publishes nothing.
+* ``process=True`` (what the app asks for): the fitting itself runs in a child
+  process of its own (:class:`FitProcess`, started with ``spawn``, niceness
+  +10, fed the features once and the targets of each training), so that no
+  part of it holds the UI's interpreter lock: keys pressed while it trains
+  wait for nothing. The thread only waits for its answers. Closing the
+  trainer ends the process (a training under way is stopped).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 import os
 import sys
 import threading
@@ -35,6 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -95,8 +104,9 @@ class SuggestionTrainer:
 
     def __init__(self, features: EpochFeatures, on_suggestions: Callable[[Suggestions], None],
                  on_problem: Callable[[str], None] | None = None, *, states=None, extra=(),
-                 sidecar: str | Path | None = None, debounce_s: float = DEBOUNCE_S):
+                 sidecar: str | Path | None = None, debounce_s: float = DEBOUNCE_S, process: bool = False):
         self._features, self._extra = features, list(extra)
+        self._process: FitProcess | None = FitProcess(features, self._extra, sidecar) if process else None
         self._states = None if states is None else tuple(states)
         self._sidecar = None if sidecar is None else Path(sidecar)
         self._on_suggestions, self._on_problem = on_suggestions, on_problem
@@ -130,11 +140,14 @@ class SuggestionTrainer:
 
     def close(self, timeout: float = 1.0) -> None:
         """Stop: nothing is published after this returns. Waits up to ``timeout`` s for the thread
-        (a training under way is left to finish on its own; the thread is a daemon)."""
+        (a training under way is left to finish on its own, the thread is a daemon; with
+        ``process=True`` its process is ended at once)."""
         with self._cv:
             self._stopped = True
             self._pending = None
             self._cv.notify()
+        if self._process is not None:
+            self._process.close()        # a fit under way ends here; the thread's wait for it fails
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
@@ -174,7 +187,10 @@ class SuggestionTrainer:
         if digest == self._last_hash:
             return
         try:
-            made, problem = suggestions_for(self._features, targets, self._sidecar, self._extra)
+            if self._process is not None:
+                made, problem = self._process.fit(targets)
+            else:
+                made, problem = suggestions_for(self._features, targets, self._sidecar, self._extra)
         except LoupeError as exc:   # NotEnoughLabels, mismatched features
             self._last_hash = digest
             self._problem(str(exc))
@@ -192,6 +208,93 @@ class SuggestionTrainer:
             self._on_problem(message)
 
 
+class FitProcess:
+    """:func:`~loupe_tui.io.suggest.sidecar.suggestions_for` in a child process of its own.
+
+    The child is started with ``spawn`` (the parent has threads: a fork would copy their
+    locks) at niceness +:data:`NICENESS`, given the features, the other recordings and the
+    sidecar once, then the targets of each training over a pipe. The first answer waits for
+    the child to import scikit-learn (a second or two). :meth:`fit` is called from one thread
+    at a time (the trainer's).
+    """
+
+    def __init__(self, features: EpochFeatures, extra: list, sidecar: str | Path | None):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_fit_loop, args=(child, features, extra, sidecar), daemon=True,
+                                 name="suggestion-fit")
+        real = sys.stdout, sys.stderr
+        try:       # a UI that captures them (Textual) has no file descriptor behind them: spawn needs one
+            sys.stdout, sys.stderr = sys.__stdout__ or real[0], sys.__stderr__ or real[1]
+            self._proc.start()
+        finally:
+            sys.stdout, sys.stderr = real
+        child.close()
+        self._closed = False
+
+    def fit(self, targets: EpochTargets) -> tuple[Suggestions, str | None]:
+        """``suggestions_for(features, targets, sidecar, extra)``, computed by the child."""
+        if self._closed or not self._proc.is_alive():
+            raise RuntimeError("the suggestions' fitting process has stopped")
+        try:
+            self._conn.send(targets)
+            kind, value, problem = self._conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            raise RuntimeError("the suggestions' fitting process has stopped") from None
+        if kind == "loupe":
+            raise LoupeError(value)
+        if kind == "error":
+            raise RuntimeError(value)
+        return _suggestions_from(value), problem
+
+    def close(self) -> None:
+        """End the child at once (a training under way is stopped: its result would be thrown away)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(timeout=1.0)
+        self._conn.close()
+
+
+def _fit_loop(conn, features: EpochFeatures, extra: list, sidecar) -> None:
+    """The child: lower its priority, then answer each targets with suggestions (or a problem)."""
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)      # nothing it might print may reach the UI's terminal
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    while True:
+        try:
+            targets = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            made, problem = suggestions_for(features, targets, sidecar, extra)
+            conn.send(("ok", _suggestions_fields(made), problem))
+        except LoupeError as exc:
+            conn.send(("loupe", str(exc), None))
+        except Exception as exc:  # noqa: BLE001 - said to the parent, which reports it in one line
+            conn.send(("error", f"{type(exc).__name__}: {one_line(exc)}", None))
+
+
+def _suggestions_fields(made: Suggestions) -> dict:
+    """``made`` as plain picklable fields (a MappingProxyType cannot be pickled)."""
+    fields = {f.name: getattr(made, f.name) for f in dataclasses.fields(made)}
+    fields["train_counts"] = dict(made.train_counts)
+    return fields
+
+
+def _suggestions_from(fields: dict) -> Suggestions:
+    fields = dict(fields, train_counts=MappingProxyType(fields["train_counts"]))
+    for name in ("codes", "confidence"):
+        fields[name].flags.writeable = False
+    return Suggestions(**fields)
+
+
 def _lower_this_threads_priority() -> None:
     """Niceness +``NICENESS`` for the calling thread only. Linux only: there a thread's native
     id is its own scheduling entity; elsewhere the same call would renice a whole process (or
@@ -204,4 +307,4 @@ def _lower_this_threads_priority() -> None:
             pass
 
 
-__all__ = ["DEBOUNCE_S", "LabelSnapshot", "SuggestionTrainer"]
+__all__ = ["DEBOUNCE_S", "FitProcess", "LabelSnapshot", "SuggestionTrainer"]
