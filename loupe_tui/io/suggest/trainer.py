@@ -182,26 +182,34 @@ class SuggestionTrainer:
                 self.busy = False
 
     def _once(self, snapshot: LabelSnapshot) -> None:
-        targets = snapshot.targets(self._features, self._states)
-        digest = targets.content_hash()
-        if digest == self._last_hash:
+        if self._process is not None:        # the targets too are computed there, off this interpreter
+            digest, outcome = self._process.fit_labels(snapshot, self._states, self._last_hash)
+        else:
+            digest, outcome = self._fit_here(snapshot)
+        if outcome is None:                  # the targets are those last trained on
             return
-        try:
-            if self._process is not None:
-                made, problem = self._process.fit(targets)
-            else:
-                made, problem = suggestions_for(self._features, targets, self._sidecar, self._extra)
-        except LoupeError as exc:   # NotEnoughLabels, mismatched features
-            self._last_hash = digest
-            self._problem(str(exc))
-            return
+        made, problem = outcome
         self._last_hash = digest
+        if isinstance(made, LoupeError):     # NotEnoughLabels, mismatched features
+            self._problem(str(made))
+            return
         self.trainings += 0 if made.from_sidecar else 1
         if self._stopped:
             return
         self._on_suggestions(made)
         if problem is not None:
             self._problem(f"suggestions not kept for the next session: {problem}")
+
+    def _fit_here(self, snapshot: LabelSnapshot) -> tuple[str, tuple | None]:
+        """What :meth:`FitProcess.fit_labels` answers, computed on this thread."""
+        targets = snapshot.targets(self._features, self._states)
+        digest = targets.content_hash()
+        if digest == self._last_hash:
+            return digest, None
+        try:
+            return digest, suggestions_for(self._features, targets, self._sidecar, self._extra)
+        except LoupeError as exc:
+            return digest, (exc, None)
 
     def _problem(self, message: str) -> None:
         if self._on_problem is not None and not self._stopped:
@@ -234,18 +242,33 @@ class FitProcess:
 
     def fit(self, targets: EpochTargets) -> tuple[Suggestions, str | None]:
         """``suggestions_for(features, targets, sidecar, extra)``, computed by the child."""
+        kind, value, problem, _ = self._ask(("targets", targets))
+        if kind == "loupe":
+            raise LoupeError(value)
+        return _suggestions_from(value), problem
+
+    def fit_labels(self, snapshot: LabelSnapshot, states, last_hash: str | None):
+        """``(digest, outcome)`` for the labels of ``snapshot``: their targets' content hash, and
+        None when it is ``last_hash`` (nothing to train), else ``(Suggestions or LoupeError,
+        problem)``; all of it computed by the child."""
+        kind, value, problem, digest = self._ask(("labels", snapshot, states, last_hash))
+        if kind == "same":
+            return digest, None
+        if kind == "loupe":
+            return digest, (LoupeError(value), None)
+        return digest, (_suggestions_from(value), problem)
+
+    def _ask(self, request: tuple) -> tuple:
         if self._closed or not self._proc.is_alive():
             raise RuntimeError("the suggestions' fitting process has stopped")
         try:
-            self._conn.send(targets)
-            kind, value, problem = self._conn.recv()
+            self._conn.send(request)
+            answer = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             raise RuntimeError("the suggestions' fitting process has stopped") from None
-        if kind == "loupe":
-            raise LoupeError(value)
-        if kind == "error":
-            raise RuntimeError(value)
-        return _suggestions_from(value), problem
+        if answer[0] == "error":
+            raise RuntimeError(answer[1])
+        return answer
 
     def close(self) -> None:
         """End the child at once (a training under way is stopped: its result would be thrown away)."""
@@ -269,16 +292,26 @@ def _fit_loop(conn, features: EpochFeatures, extra: list, sidecar) -> None:
     os.dup2(devnull, 2)
     while True:
         try:
-            targets = conn.recv()
+            request = conn.recv()
         except (EOFError, OSError):
             return
+        digest = None
         try:
+            if request[0] == "labels":
+                _, snapshot, states, last_hash = request
+                targets = snapshot.targets(features, states)
+                digest = targets.content_hash()
+                if digest == last_hash:
+                    conn.send(("same", None, None, digest))
+                    continue
+            else:
+                targets = request[1]
             made, problem = suggestions_for(features, targets, sidecar, extra)
-            conn.send(("ok", _suggestions_fields(made), problem))
+            conn.send(("ok", _suggestions_fields(made), problem, digest))
         except LoupeError as exc:
-            conn.send(("loupe", str(exc), None))
+            conn.send(("loupe", str(exc), None, digest))
         except Exception as exc:  # noqa: BLE001 - said to the parent, which reports it in one line
-            conn.send(("error", f"{type(exc).__name__}: {one_line(exc)}", None))
+            conn.send(("error", f"{type(exc).__name__}: {one_line(exc)}", None, digest))
 
 
 def _suggestions_fields(made: Suggestions) -> dict:
