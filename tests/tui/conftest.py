@@ -25,6 +25,20 @@ def pyramid_cache(tmp_path_factory):
 
 
 @pytest.fixture
+def scored(tmp_path, demo):
+    """The demo's truth as the person's labels, but for GAP (unscored) and WRONG (mis-scored)."""
+    from loupe_tui.core.labels import IntervalLabelSet
+    from tui_helpers import GAP, WRONG
+
+    labels = IntervalLabelSet.read(demo.truth)
+    labels.clear_range(*GAP)
+    labels.add(*WRONG, "REM")
+    path = tmp_path / "scored.csv"
+    labels.save_as(path)
+    return path
+
+
+@pytest.fixture
 def labels_file(tmp_path, demo):
     """A fresh copy of the demo's labels (so tests can save and journal)."""
     dst = tmp_path / "labels.csv"

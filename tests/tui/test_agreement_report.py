@@ -20,10 +20,8 @@ from loupe_tui.core.labels import IntervalLabelSet
 from loupe_tui.core.labels.agreement import compare
 from loupe_tui.core.labels.sleep_stats import excluded_kind
 from loupe_tui.tui.dialogs.agreement import NOTHING, AgreementReport, comparisons, disagreements_path, report
-from tui_helpers import SIZE, sync, wait_ready
+from tui_helpers import GAP, WRONG, SIZE, sync, wait_ready
 
-GAP = (100.0, 160.0)          # left unscored in the person's labels: not compared
-WRONG = (60.0, 64.0)          # scored REM where the truth says NREM: a disagreement
 
 
 def shown_kappa(text: str) -> float:
@@ -133,17 +131,6 @@ async def test_nothing_to_compare_is_one_status_line(new_app):
         await pilot.pause()
         assert app.screen is app.main
         assert app.main.status_bar.message == NOTHING
-
-
-@pytest.fixture
-def scored(tmp_path, demo):
-    """The demo's truth as the person's labels, but for GAP (unscored) and WRONG (mis-scored)."""
-    labels = IntervalLabelSet.read(demo.truth)
-    labels.clear_range(*GAP)
-    labels.add(*WRONG, "REM")
-    path = tmp_path / "scored.csv"
-    labels.save_as(path)
-    return path
 
 
 @sync

@@ -15,21 +15,8 @@ from loupe_tui.config import SpectrogramConfig, TraceConfig
 from loupe_tui.core.labels import IntervalLabelSet
 from loupe_tui.io.suggest import LabelSnapshot, sidecar_path
 from loupe_tui.tui.suggestions import BLIND_RESEND_S, disagreements, layer_runs, revealed_epochs, unscored
-from tui_helpers import SIZE, screen_text, sync, wait_ready
+from tui_helpers import GAP, WRONG, SIZE, screen_text, sync, wait_ready
 
-GAP = (100.0, 160.0)          # NREM in the demo's truth, left unscored: 15 epochs to accept
-WRONG = (60.0, 64.0)          # NREM in the truth, scored REM: a disagreement
-
-
-@pytest.fixture
-def scored(tmp_path, demo):
-    """The demo's truth as the person's labels, but for GAP (unscored) and WRONG (mis-scored)."""
-    labels = IntervalLabelSet.read(demo.truth)
-    labels.clear_range(*GAP)
-    labels.add(*WRONG, "REM")
-    path = tmp_path / "scored.csv"
-    labels.save_as(path)
-    return path
 
 
 @pytest.fixture

@@ -12,6 +12,13 @@ from rich.console import Console
 SIZE = (140, 42)
 
 
+#: The ``scored`` fixture's labels (conftest): NREM in the demo's truth, left unscored
+#: (15 epochs to accept; not compared).
+GAP = (100.0, 160.0)
+#: The ``scored`` fixture's labels: NREM in the truth, scored REM (a disagreement).
+WRONG = (60.0, 64.0)
+
+
 def sync(fn):
     """Run an async test with asyncio.run (no pytest-asyncio needed); fixtures still apply."""
     @functools.wraps(fn)

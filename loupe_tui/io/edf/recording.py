@@ -209,13 +209,7 @@ def read_edf(source: str | os.PathLike | BinaryIO, channels: Sequence[str] | Non
     DataFileError
         One line naming the file and what makes it unreadable.
     """
-    where = name or (str(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "EDF"))
-    try:
-        edf = EdfFile(source, name=where)
-    except HeaderProblem as exc:
-        raise DataFileError(f"{where}: {exc}") from None
-    except OSError as exc:
-        raise DataFileError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    edf, where = _open_file(source, name)
     try:
         return _build(edf, where, channels, derive, split_units)
     except HeaderProblem as exc:
@@ -276,13 +270,7 @@ def open_group(source: str | os.PathLike | BinaryIO, signals: Sequence[Sequence]
     DataFileError
         The file cannot be read, or no longer has those signals.
     """
-    where = name or (str(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "EDF"))
-    try:
-        edf = EdfFile(source, name=where)
-    except HeaderProblem as exc:
-        raise DataFileError(f"{where}: {exc}") from None
-    except OSError as exc:
-        raise DataFileError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    edf, where = _open_file(source, name)
     sigs = edf.header.signals
     try:
         chans = [Channel(str(label), sigs[int(plus)], None if minus is None else sigs[int(minus)])
@@ -347,3 +335,15 @@ def _sides(name: str, sides, by_label: Mapping[str, Signal], where: str) -> tupl
 
 def _rate_name(rate: float) -> str:
     return f"{rate:g} Hz"
+
+
+def _open_file(source, name: str | None) -> tuple[EdfFile, str]:
+    """``(EdfFile, where)``: the file opened, and how errors name it; a DataFileError (one line) when
+    its header cannot be read."""
+    where = name or (str(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "EDF"))
+    try:
+        return EdfFile(source, name=where), where
+    except HeaderProblem as exc:
+        raise DataFileError(f"{where}: {exc}") from None
+    except OSError as exc:
+        raise DataFileError(f"{where}: cannot read: {exc.strerror or exc}") from None
