@@ -21,7 +21,7 @@ from loupe_tui.errors import LoupeConfigError
 from loupe_tui.tui.bridge import full_state, view_messages
 from loupe_tui.tui.filter_settings import DisplayFilters
 from loupe_tui.tui.view import FocusTarget, ViewModel
-from tui_helpers import SIZE, screen_text, sync, wait_ready
+from tui_helpers import FakeLink, SIZE, screen_text, sync, wait_ready
 
 FS = 500.0
 
@@ -164,29 +164,6 @@ def test_display_filters_alone():
     f.set_chain("EMG", "notch:60")                                      # setting one turns them on again
     assert f.on and f.name("EEG") == "EEG [0.5-30 Hz]"
     assert "it had none" in f.set_chain("ECG", "off").message
-
-
-class FakeLink:
-    instances: list = []
-
-    def __init__(self, on_event, **kw):
-        self.sent, self.initial, self.alive, self.hung = [], [], True, False
-        FakeLink.instances.append(self)
-
-    async def start(self, initial):
-        self.initial = list(initial)
-
-    async def restart(self, initial):
-        self.initial = list(initial)
-
-    def send(self, msg):
-        self.sent.append(msg)
-
-    status = "GL window: fake"
-    frames_path = None
-
-    async def stop(self):
-        self.alive = False
 
 
 @sync

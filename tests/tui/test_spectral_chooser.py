@@ -9,7 +9,7 @@ from textual.command import CommandList
 
 import loupe_tui.tui.bridge as bridge_mod
 from loupe_tui import protocol as P
-from tui_helpers import SIZE, sync, wait_ready
+from tui_helpers import FakeLink, SIZE, sync, wait_ready
 
 
 def prompts(app) -> list[str]:
@@ -40,30 +40,6 @@ async def wait_opened(pilot, names, timeout: float = 60.0) -> None:
         await pilot.pause(0.05)
         assert time.monotonic() - t < timeout, "the spectral views never opened"
     await pilot.pause()
-
-
-class FakeLink:
-    instances: list = []
-
-    def __init__(self, on_event, **kw):
-        self.sent, self.initial, self.restarts, self.alive, self.hung = [], [], 0, True, False
-        FakeLink.instances.append(self)
-
-    async def start(self, initial):
-        self.initial = list(initial)
-
-    async def restart(self, initial):
-        self.restarts += 1
-        self.initial = list(initial)
-
-    def send(self, msg):
-        self.sent.append(msg)
-
-    status = "GL window: fake"
-    frames_path = None
-
-    async def stop(self):
-        self.alive = False
 
 
 def spectral_spec(self, session, view, states):

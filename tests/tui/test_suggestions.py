@@ -15,7 +15,7 @@ from loupe_tui.config import SpectrogramConfig, TraceConfig
 from loupe_tui.core.labels import IntervalLabelSet
 from loupe_tui.io.suggest import LabelSnapshot, sidecar_path
 from loupe_tui.tui.suggestions import BLIND_RESEND_S, disagreements, layer_runs, revealed_epochs, unscored
-from tui_helpers import GAP, WRONG, SIZE, screen_text, sync, wait_ready
+from tui_helpers import FakeLink, GAP, WRONG, SIZE, screen_text, sync, wait_ready
 
 
 
@@ -29,21 +29,6 @@ def review_app(demo, pyramid_cache, scored):
         args.update(kw)
         return make_app([traces, spectral], **args)
     return make
-
-
-class FakeLink:
-    """Stands in for the GL window's link: keeps what it is sent."""
-
-    alive, hung, status, frames_path = True, False, "GL window: fake", None
-
-    def __init__(self):
-        self.sent: list[P.Message] = []
-
-    def send(self, msg):
-        self.sent.append(msg)
-
-    async def stop(self):
-        pass
 
 
 async def wait_suggestions(pilot, timeout: float = 90.0):

@@ -11,7 +11,6 @@ from rich.console import Console
 
 SIZE = (140, 42)
 
-
 #: The ``scored`` fixture's labels (conftest): NREM in the demo's truth, left unscored
 #: (15 epochs to accept; not compared).
 GAP = (100.0, 160.0)
@@ -58,3 +57,29 @@ async def press_backspace(pilot) -> None:
 
     pilot.app.post_message(events.Key("backspace", "\x7f"))
     await pilot.pause()
+
+
+class FakeLink:
+    """Stands in for the GL window's link (``bridge.RenderLink``, or set as ``bridge.link``): keeps
+    what it is sent and the initial state of each (re)start. ``FakeLink.instances``: every link
+    made, for a test that patches ``RenderLink`` (reset it first)."""
+
+    instances: list = []
+    status, frames_path = "GL window: fake", None
+
+    def __init__(self, on_event=None, **kw):
+        self.sent, self.initial, self.restarts, self.alive, self.hung = [], [], 0, True, False
+        FakeLink.instances.append(self)
+
+    async def start(self, initial):
+        self.initial = list(initial)
+
+    async def restart(self, initial):
+        self.restarts += 1
+        self.initial = list(initial)
+
+    def send(self, msg):
+        self.sent.append(msg)
+
+    async def stop(self):
+        self.alive = False

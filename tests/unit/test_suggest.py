@@ -477,28 +477,30 @@ def test_cli_reads_the_saved_work_and_never_writes_labels(demo, tmp_path, capsys
 
 # ------------------------------------------------------------------ fitting in a process of its own
 def test_the_fit_process_gives_the_threads_suggestions_and_problems(demo):
-    from loupe_tui.errors import LoupeError
     from loupe_tui.io.suggest.trainer import FitProcess
 
     train = first_part(demo.targets, 0.2)
+    labels = LabelSnapshot.of(labels_of(train))
     fit = FitProcess(demo.features, [], None)
     try:
-        made, problem = fit.fit(train)
-        here = train_and_predict(demo.features, train)
+        digest, (made, problem) = fit.fit_labels(labels, STATES, None)
+        here = train_and_predict(demo.features, labels.targets(demo.features, STATES))
+        assert digest == labels.targets(demo.features, STATES).content_hash()
         np.testing.assert_array_equal(made.codes, here.codes)
         np.testing.assert_allclose(made.confidence, here.confidence, rtol=1e-6)
         assert problem is None and made.n_train == here.n_train and dict(made.train_counts) == dict(here.train_counts)
         assert not made.codes.flags.writeable and not made.confidence.flags.writeable
-        none = EpochTargets(np.full(len(train.codes), -1, np.int16), STATES)
-        with pytest.raises(LoupeError, match="not enough scored epochs: Wake has 0 of the 20 needed"):
-            fit.fit(none)
-        made_again, _ = fit.fit(train)                   # the child goes on after a problem
+        assert fit.fit_labels(labels, STATES, digest) == (digest, None)          # nothing new to train on
+        none = LabelSnapshot.of(IntervalLabelSet())
+        _, (problem_made, _) = fit.fit_labels(none, STATES, None)
+        assert str(problem_made).startswith("not enough scored epochs: Wake has 0 of the 20 needed")
+        _, (made_again, _) = fit.fit_labels(labels, STATES, None)     # the child goes on after a problem
         np.testing.assert_array_equal(made_again.codes, made.codes)
     finally:
         fit.close()
     assert not fit._proc.is_alive()
     with pytest.raises(RuntimeError, match="fitting process has stopped"):
-        fit.fit(train)
+        fit.fit_labels(labels, STATES, None)
 
 
 def test_a_trainer_fitting_in_a_process_publishes_and_its_process_ends_with_it(demo):

@@ -240,18 +240,11 @@ class FitProcess:
         child.close()
         self._closed = False
 
-    def fit(self, targets: EpochTargets) -> tuple[Suggestions, str | None]:
-        """``suggestions_for(features, targets, sidecar, extra)``, computed by the child."""
-        kind, value, problem, _ = self._ask(("targets", targets))
-        if kind == "loupe":
-            raise LoupeError(value)
-        return _suggestions_from(value), problem
-
     def fit_labels(self, snapshot: LabelSnapshot, states, last_hash: str | None):
         """``(digest, outcome)`` for the labels of ``snapshot``: their targets' content hash, and
         None when it is ``last_hash`` (nothing to train), else ``(Suggestions or LoupeError,
         problem)``; all of it computed by the child."""
-        kind, value, problem, digest = self._ask(("labels", snapshot, states, last_hash))
+        kind, value, problem, digest = self._ask((snapshot, states, last_hash))
         if kind == "same":
             return digest, None
         if kind == "loupe":
@@ -297,15 +290,12 @@ def _fit_loop(conn, features: EpochFeatures, extra: list, sidecar) -> None:
             return
         digest = None
         try:
-            if request[0] == "labels":
-                _, snapshot, states, last_hash = request
-                targets = snapshot.targets(features, states)
-                digest = targets.content_hash()
-                if digest == last_hash:
-                    conn.send(("same", None, None, digest))
-                    continue
-            else:
-                targets = request[1]
+            snapshot, states, last_hash = request
+            targets = snapshot.targets(features, states)
+            digest = targets.content_hash()
+            if digest == last_hash:
+                conn.send(("same", None, None, digest))
+                continue
             made, problem = suggestions_for(features, targets, sidecar, extra)
             conn.send(("ok", _suggestions_fields(made), problem, digest))
         except LoupeError as exc:
